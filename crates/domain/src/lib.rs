@@ -1,0 +1,46 @@
+//! The business core of Trellis: accounts, their projects, and the rules that
+//! keep both valid.
+//!
+//! Every value object here *parses* its input: once you hold an [`Email`], a
+//! [`ProjectName`] or a [`Budget`], it is valid, so code past the edge of the
+//! system never re-checks. Parsing failures are [`Violation`]s, which an
+//! adapter collects into one report listing every failing field.
+//!
+//! The crate has no I/O, no async and no framework: other Rust services can
+//! link it to share the same rules.
+//!
+//! ```
+//! use trellis_domain::{Budget, Email, ProjectName};
+//!
+//! let email = Email::parse("  Ada@Example.COM ").unwrap();
+//! assert_eq!(email.as_str(), "ada@example.com");
+//!
+//! let name = ProjectName::parse("  Analytical engine ").unwrap();
+//! assert_eq!(name.as_str(), "Analytical engine");
+//!
+//! let budget = Budget::parse("1250.5").unwrap();
+//! assert_eq!(budget.cents(), 125_050);
+//! assert_eq!(budget.to_string(), "1250.50");
+//! ```
+
+mod email;
+mod id;
+mod page;
+mod password;
+mod project;
+mod user;
+mod violation;
+
+pub use email::Email;
+pub use id::{ProjectId, UserId};
+pub use page::{Page, PageRequest};
+pub use password::{Password, PasswordHash};
+pub use project::{
+    Budget, Change, Deadline, Description, NewProject, Project, ProjectName, ProjectPatch,
+    ProjectStatus,
+};
+pub use user::{FullName, NewUser, ProfilePatch, Role, User};
+pub use violation::{Violation, Violations};
+
+/// A point in time, always handled in UTC.
+pub type Timestamp = time::OffsetDateTime;

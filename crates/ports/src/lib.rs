@@ -1,0 +1,33 @@
+//! The edge of the Trellis core, as traits.
+//!
+//! *Driven* ports are what the core needs from the outside world and the
+//! adapters implement: [`UserRepository`], [`ProjectRepository`],
+//! [`PasswordHasher`], [`Clock`] and [`StoreHealth`]. *Driving* ports are what
+//! the outside world asks of the core and `trellis-services` implements:
+//! [`AccountService`], [`ProjectService`] and [`AdminService`].
+//!
+//! Every trait is object-safe (`#[async_trait]`) and bounded by
+//! `Send + Sync + 'static`, because the binary wires one concrete
+//! implementation of each into an `Arc<dyn Trait>` at start and shares it
+//! across actix workers for the life of the process.
+
+mod clock;
+mod error;
+mod health;
+mod password;
+mod project;
+mod service;
+mod user;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use clock::Clock;
+pub use error::{BoxError, RepositoryError};
+pub use health::{PoolStats, StoreHealth};
+pub use password::{HashError, PasswordHasher};
+pub use project::ProjectRepository;
+pub use service::{
+    AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
+};
+pub use user::UserRepository;

@@ -1,0 +1,159 @@
+//! The use cases of Trellis, as the inbound adapters call them. They know
+//! nothing of HTTP or tokens: the caller is an [`Actor`] the adapter has
+//! already authenticated.
+
+use crate::{BoxError, HashError, RepositoryError};
+use async_trait::async_trait;
+use trellis_domain::{
+    Email, FullName, NewProject, Page, PageRequest, Password, ProfilePatch, Project, ProjectId,
+    ProjectPatch, ProjectStatus, Role, User, UserId, Violation,
+};
+
+/// Who is calling, as established by authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// The caller's account.
+    pub id: UserId,
+    /// The role the caller's credentials claim. Services that grant powers
+    /// re-check it against storage.
+    pub role: Role,
+}
+
+/// What was not found, so that clients get the right message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// An account.
+    User,
+    /// A project.
+    Project,
+}
+
+/// Why a use case failed. Each variant is a business outcome an inbound
+/// adapter maps to one answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input broke these rules (every one of them is listed).
+    #[error("validation failed")]
+    Validation(Vec<Violation>),
+    /// The e-mail belongs to another account.
+    #[error("email already registered")]
+    EmailTaken,
+    /// Unknown e-mail or wrong password; deliberately not told apart.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// It does not exist, or is not the caller's to see.
+    #[error("{0:?} not found")]
+    NotFound(Resource),
+    /// The caller's role does not allow this.
+    #[error("insufficient permissions")]
+    Forbidden,
+    /// Another uniqueness rule was broken.
+    #[error("resource already exists")]
+    Conflict,
+    /// The input refers to something that does not exist.
+    #[error("referenced resource not found")]
+    ReferenceMissing,
+    /// A dependency is down or saturated; retry later.
+    #[error("service unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A bug or an unexpected failure; the cause is for the logs only.
+    #[error("internal error")]
+    Internal(#[source] BoxError),
+}
+
+impl From<RepositoryError> for ServiceError {
+    fn from(error: RepositoryError) -> Self {
+        match error {
+            RepositoryError::EmailTaken => Self::EmailTaken,
+            RepositoryError::Conflict { .. } => Self::Conflict,
+            RepositoryError::ReferenceMissing { .. } => Self::ReferenceMissing,
+            RepositoryError::Unavailable(cause) => Self::Unavailable(cause),
+            RepositoryError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<HashError> for ServiceError {
+    fn from(error: HashError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+/// A new account as a person signs up for it.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The login.
+    pub email: Email,
+    /// The chosen password, in the clear until hashed.
+    pub password: Password,
+    /// The person's name.
+    pub full_name: FullName,
+}
+
+/// Signing up, logging in, and one's own profile.
+#[async_trait]
+pub trait AccountService: Send + Sync + 'static {
+    /// Creates an ordinary account. [`ServiceError::EmailTaken`] if the
+    /// e-mail is in use in any letter case.
+    async fn register(&self, registration: Registration) -> Result<User, ServiceError>;
+
+    /// The account these credentials open, or
+    /// [`ServiceError::InvalidCredentials`] (in the same time whether the
+    /// e-mail is unknown or the password wrong).
+    async fn login(&self, email: Email, password: Password) -> Result<User, ServiceError>;
+
+    /// The caller's account; [`ServiceError::NotFound`] if it was deleted.
+    async fn me(&self, actor: &Actor) -> Result<User, ServiceError>;
+
+    /// Changes the caller's name or e-mail. [`ServiceError::Validation`] if
+    /// the patch is empty; [`ServiceError::EmailTaken`] if the new e-mail
+    /// is someone else's.
+    async fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<User, ServiceError>;
+}
+
+/// A user's own projects. Another user's project is
+/// [`ServiceError::NotFound`], whatever the caller's role.
+#[async_trait]
+pub trait ProjectService: Send + Sync + 'static {
+    /// A page of the caller's projects, optionally filtered by status.
+    async fn list(
+        &self,
+        actor: &Actor,
+        status: Option<ProjectStatus>,
+        request: PageRequest,
+    ) -> Result<Page<Project>, ServiceError>;
+
+    /// Creates a project owned by the caller.
+    async fn create(&self, actor: &Actor, project: NewProject) -> Result<Project, ServiceError>;
+
+    /// One of the caller's projects.
+    async fn get(&self, actor: &Actor, id: ProjectId) -> Result<Project, ServiceError>;
+
+    /// Applies a partial update. [`ServiceError::Validation`] if the patch
+    /// is empty.
+    async fn update(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        patch: ProjectPatch,
+    ) -> Result<Project, ServiceError>;
+
+    /// Deletes one of the caller's projects.
+    async fn delete(&self, actor: &Actor, id: ProjectId) -> Result<(), ServiceError>;
+}
+
+/// Managing accounts. Every method answers [`ServiceError::Forbidden`]
+/// unless the caller is an admin *now* (checked against storage, so a
+/// demoted admin's older token grants nothing).
+#[async_trait]
+pub trait AdminService: Send + Sync + 'static {
+    /// A page of all accounts.
+    async fn list_users(&self, actor: &Actor, request: PageRequest)
+    -> Result<Page<User>, ServiceError>;
+
+    /// One account.
+    async fn get_user(&self, actor: &Actor, id: UserId) -> Result<User, ServiceError>;
+
+    /// Changes an account's role.
+    async fn set_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User, ServiceError>;
+}
