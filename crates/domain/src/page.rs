@@ -124,13 +124,19 @@ mod tests {
 
     #[test]
     fn defaults_apply_when_absent() {
-        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest::default());
+        assert_eq!(
+            PageRequest::parse(None, None).unwrap(),
+            PageRequest::default()
+        );
     }
 
     #[test]
     fn clamps_large_limits() {
         assert_eq!(PageRequest::parse(None, Some("101")).unwrap().limit(), 100);
-        assert_eq!(PageRequest::parse(None, Some("99999999999999")).unwrap_err()[0].field, "limit");
+        assert_eq!(
+            PageRequest::parse(None, Some("99999999999999")).unwrap_err()[0].field,
+            "limit"
+        );
     }
 
     #[test]
@@ -145,7 +151,11 @@ mod tests {
     #[test]
     fn counts_pages() {
         let request = PageRequest::new(1, 20).unwrap();
-        let page = |total| Page::<()> { items: vec![], total, request };
+        let page = |total| Page::<()> {
+            items: vec![],
+            total,
+            request,
+        };
         assert_eq!(page(0).total_pages(), 0);
         assert_eq!(page(20).total_pages(), 1);
         assert_eq!(page(57).total_pages(), 3);

@@ -65,7 +65,9 @@ impl Budget {
         } else {
             whole.parse().map_err(|_| NOT_A_NUMBER)?
         };
-        let fraction: i64 = format!("{significant:0<2}").parse().map_err(|_| NOT_A_NUMBER)?;
+        let fraction: i64 = format!("{significant:0<2}")
+            .parse()
+            .map_err(|_| NOT_A_NUMBER)?;
         let cents = whole * 100 + fraction;
         Self::from_cents(if negative { -cents } else { cents })
     }
@@ -115,8 +117,14 @@ mod tests {
         assert_eq!(Budget::parse("0.01").unwrap().cents(), 1);
         assert_eq!(Budget::parse("12.30").unwrap().cents(), 1230);
         assert_eq!(Budget::parse("12.300").unwrap().cents(), 1230);
-        assert_eq!(Budget::parse("9999999999.99").unwrap().cents(), Budget::MAX_CENTS);
-        assert_eq!(Budget::parse("0009999999999.99").unwrap().cents(), Budget::MAX_CENTS);
+        assert_eq!(
+            Budget::parse("9999999999.99").unwrap().cents(),
+            Budget::MAX_CENTS
+        );
+        assert_eq!(
+            Budget::parse("0009999999999.99").unwrap().cents(),
+            Budget::MAX_CENTS
+        );
     }
 
     #[test]
@@ -137,7 +145,10 @@ mod tests {
     fn floats_keep_their_decimal_meaning() {
         assert_eq!(Budget::from_f64(0.1).unwrap().cents(), 10);
         assert_eq!(Budget::from_f64(1e3).unwrap().cents(), 100_000);
-        assert_eq!(Budget::from_f64(9_999_999_999.99).unwrap().cents(), Budget::MAX_CENTS);
+        assert_eq!(
+            Budget::from_f64(9_999_999_999.99).unwrap().cents(),
+            Budget::MAX_CENTS
+        );
         assert_eq!(Budget::from_f64(10_000_000_000.0), Err(TOO_LARGE));
         assert_eq!(Budget::from_f64(1e300), Err(TOO_LARGE));
         assert_eq!(Budget::from_f64(-0.0), Err(NOT_POSITIVE));

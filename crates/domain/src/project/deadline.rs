@@ -1,7 +1,9 @@
 //! When a project is due.
 
 use std::fmt;
-use time::{Date, OffsetDateTime, format_description::well_known::Rfc3339, macros::format_description};
+use time::{
+    Date, OffsetDateTime, format_description::well_known::Rfc3339, macros::format_description,
+};
 
 /// A calendar date a project is due, rendered `YYYY-MM-DD`.
 ///
@@ -62,8 +64,14 @@ mod tests {
     #[test]
     fn accepts_dates_after_today_only() {
         assert!(Deadline::parse("2026-11-25", TODAY).is_ok());
-        assert_eq!(Deadline::parse("2026-11-24", TODAY), Err("must be after today"));
-        assert_eq!(Deadline::parse("2020-01-01", TODAY), Err("must be after today"));
+        assert_eq!(
+            Deadline::parse("2026-11-24", TODAY),
+            Err("must be after today")
+        );
+        assert_eq!(
+            Deadline::parse("2020-01-01", TODAY),
+            Err("must be after today")
+        );
     }
 
     #[test]
@@ -74,7 +82,14 @@ mod tests {
 
     #[test]
     fn rejects_non_dates() {
-        for bad in ["", "tomorrow", "2027-02-30", "2027-1-5", "27-01-05", "2027-01-05T25:00:00Z"] {
+        for bad in [
+            "",
+            "tomorrow",
+            "2027-02-30",
+            "2027-1-5",
+            "27-01-05",
+            "2027-01-05T25:00:00Z",
+        ] {
             assert!(Deadline::parse(bad, TODAY).is_err(), "{bad}");
         }
     }
