@@ -25,6 +25,9 @@ pub trait PasswordHasher: Send + Sync + 'static {
     /// With `hash: None` (no such account) it MUST take as long as a real
     /// verification and return `Ok(false)`, so that response timing does not
     /// reveal which e-mail addresses have accounts.
-    async fn verify(&self, password: Password, hash: Option<PasswordHash>)
-    -> Result<bool, HashError>;
+    async fn verify(
+        &self,
+        password: Password,
+        hash: Option<PasswordHash>,
+    ) -> Result<bool, HashError>;
 }

@@ -148,8 +148,11 @@ pub trait ProjectService: Send + Sync + 'static {
 #[async_trait]
 pub trait AdminService: Send + Sync + 'static {
     /// A page of all accounts.
-    async fn list_users(&self, actor: &Actor, request: PageRequest)
-    -> Result<Page<User>, ServiceError>;
+    async fn list_users(
+        &self,
+        actor: &Actor,
+        request: PageRequest,
+    ) -> Result<Page<User>, ServiceError>;
 
     /// One account.
     async fn get_user(&self, actor: &Actor, id: UserId) -> Result<User, ServiceError>;

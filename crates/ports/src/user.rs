@@ -2,7 +2,9 @@
 
 use crate::RepositoryError;
 use async_trait::async_trait;
-use trellis_domain::{Email, NewUser, Page, PageRequest, PasswordHash, ProfilePatch, Role, User, UserId};
+use trellis_domain::{
+    Email, NewUser, Page, PageRequest, PasswordHash, ProfilePatch, Role, User, UserId,
+};
 
 /// Stores accounts.
 ///
