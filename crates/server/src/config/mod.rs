@@ -1,0 +1,356 @@
+//! Configuration: read once from the environment (and `.env`), typed,
+//! validated. A bad value stops the process with one line naming the
+//! variable. Nothing else in Trellis reads the environment.
+
+mod duration;
+mod source;
+
+pub use source::Source;
+
+use std::{fmt, net::IpAddr, path::PathBuf, time::Duration};
+
+/// The deployment flavour, `APP_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Lenient defaults: in-memory store allowed, generated JWT secret, pretty logs.
+    Development,
+    /// Strict: a database and a strong JWT secret are required, JSON logs.
+    Production,
+}
+
+/// Log line format, `LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (for log shippers).
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// TLS towards PostgreSQL, `DB_SSLMODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    /// Plain TCP.
+    Disable,
+    /// TLS; the certificate chain is verified, the host name is not.
+    Require,
+    /// TLS; chain and host name are verified.
+    VerifyFull,
+}
+
+/// Where PostgreSQL is and how to talk to it.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// Either a URL (`DATABASE_URL`) or the old service's `DB_*` parts, as a
+    /// libpq-style connection string.
+    pub connection: String,
+    /// `DB_POOL_MAX`.
+    pub pool_max: usize,
+    /// `DB_CONNECT_TIMEOUT_SECS`: connecting and waiting for a pooled connection.
+    pub connect_timeout: Duration,
+    /// `DB_IDLE_TIMEOUT_SECS`.
+    pub idle_timeout: Duration,
+    /// `DB_QUERY_TIMEOUT_SECS`: a whole storage operation.
+    pub query_timeout: Duration,
+    /// `SLOW_QUERY_MS`.
+    pub slow_query: Duration,
+    /// `DB_SSLMODE`.
+    pub ssl_mode: SslMode,
+    /// `DB_SSLROOTCERT`: an extra CA certificate (PEM) to trust.
+    pub ssl_root_cert: Option<PathBuf>,
+    /// `RUN_MIGRATIONS`: apply pending migrations at start.
+    pub run_migrations: bool,
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The connection string may hold a password.
+        f.debug_struct("DatabaseConfig")
+            .field("connection", &"<redacted>")
+            .field("pool_max", &self.pool_max)
+            .field("ssl_mode", &self.ssl_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The JWT signing secret; redacted in `Debug`.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// The bytes, for the signer only.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Rate limiting, per client IP.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// `RATE_LIMIT_MAX`: requests per window on /api; 0 turns limiting off.
+    pub max: u32,
+    /// `RATE_LIMIT_WINDOW_SECS`.
+    pub window: Duration,
+    /// `AUTH_RATE_LIMIT_MAX`: login and register per window.
+    pub auth_max: u32,
+    /// `REDIS_URL`: share counters between instances.
+    pub redis_url: Option<String>,
+    /// `TRUST_PROXY_HOPS`: how many `X-Forwarded-For` entries to trust.
+    pub trust_proxy_hops: u32,
+}
+
+/// HTTP server limits.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `HOST`.
+    pub host: IpAddr,
+    /// `PORT` (0 picks a free one).
+    pub port: u16,
+    /// `WORKERS`: actix worker threads.
+    pub workers: usize,
+    /// `CLIENT_REQUEST_TIMEOUT_MS`: time to receive a request's head.
+    pub client_request_timeout: Duration,
+    /// `KEEP_ALIVE_SECS`.
+    pub keep_alive: Duration,
+    /// `MAX_CONNECTIONS` per worker.
+    pub max_connections: usize,
+    /// `SHUTDOWN_TIMEOUT_SECS`: grace period for in-flight requests.
+    pub shutdown_timeout: Duration,
+    /// `BODY_LIMIT_BYTES`.
+    pub body_limit_bytes: usize,
+    /// `SLOW_REQUEST_MS`.
+    pub slow_request: Duration,
+    /// `ALLOWED_ORIGINS`; `None` means any origin, without credentials.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+/// Everything Trellis reads at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `APP_ENV`.
+    pub env: AppEnv,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `RUST_LOG` (or `LOG_LEVEL`): a tracing filter such as `info` or `info,trellis_postgres=debug`.
+    pub log_filter: String,
+    /// `None` runs on the in-memory store.
+    pub database: Option<DatabaseConfig>,
+    /// `JWT_SECRET`; generated at random in development when unset.
+    pub jwt_secret: Secret,
+    /// Whether `jwt_secret` was generated (tokens die with the process).
+    pub jwt_secret_generated: bool,
+    /// `JWT_EXPIRES_IN`.
+    pub jwt_lifetime: Duration,
+    /// `BCRYPT_COST`.
+    pub bcrypt_cost: u32,
+    /// The HTTP server.
+    pub server: ServerConfig,
+    /// Rate limits.
+    pub rate_limit: RateLimitConfig,
+}
+
+/// A variable with a value Trellis cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Least bcrypt cost accepted; below it hashes are too cheap to brute-force.
+const MIN_BCRYPT_COST: u32 = 10;
+/// Least JWT secret length in production, in bytes (HS256 key size).
+const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment (after loading `.env` if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is not worth refusing to
+        // start over, since every value it would set is validated below.
+        let _ = dotenvy::dotenv();
+        Self::from_source(&Source::from_env())
+    }
+
+    /// Reads configuration from `source`.
+    pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
+        let env = match source.get("APP_ENV").or_else(|| source.get("NODE_ENV")) {
+            None | Some("development" | "dev" | "test") => AppEnv::Development,
+            Some("production" | "prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("must be development or production, not {other:?}"),
+                ));
+            }
+        };
+        let log_format = match source.get("LOG_FORMAT") {
+            None if env == AppEnv::Production => LogFormat::Json,
+            None => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(_) => return Err(ConfigError::new("LOG_FORMAT", "must be json or pretty")),
+        };
+        let log_filter = source
+            .get("RUST_LOG")
+            .or_else(|| source.get("LOG_LEVEL"))
+            .unwrap_or("info")
+            .to_owned();
+        let database = database(source)?;
+        if database.is_none() && env == AppEnv::Production {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "is required in production (the in-memory store loses data on exit)",
+            ));
+        }
+        let (jwt_secret, jwt_secret_generated) = match source.get("JWT_SECRET") {
+            Some(secret) if env == AppEnv::Production && secret.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError::new("JWT_SECRET", "must be at least 32 bytes in production"));
+            }
+            Some("") => return Err(ConfigError::new("JWT_SECRET", "must not be empty")),
+            Some(secret) => (Secret(secret.as_bytes().to_vec()), false),
+            None if env == AppEnv::Production => {
+                return Err(ConfigError::new("JWT_SECRET", "is required in production"));
+            }
+            None => (Secret(random_secret()), true),
+        };
+        let bcrypt_cost = source.parse("BCRYPT_COST", 12u32)?;
+        if !(MIN_BCRYPT_COST..=31).contains(&bcrypt_cost) {
+            return Err(ConfigError::new("BCRYPT_COST", "must be between 10 and 31"));
+        }
+        Ok(Self {
+            env,
+            log_format,
+            log_filter,
+            database,
+            jwt_secret,
+            jwt_secret_generated,
+            jwt_lifetime: match source.get("JWT_EXPIRES_IN") {
+                None => Duration::from_secs(24 * 3600),
+                Some(raw) => duration::parse(raw)
+                    .filter(|lifetime| !lifetime.is_zero())
+                    .ok_or_else(|| {
+                        ConfigError::new("JWT_EXPIRES_IN", "must be a duration like 3600, 15m, 24h or 7d")
+                    })?,
+            },
+            bcrypt_cost,
+            server: server(source)?,
+            rate_limit: RateLimitConfig {
+                max: source.parse("RATE_LIMIT_MAX", 100)?,
+                window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,
+                auth_max: source.parse("AUTH_RATE_LIMIT_MAX", 10)?,
+                redis_url: source.get("REDIS_URL").filter(|url| !url.is_empty()).map(str::to_owned),
+                trust_proxy_hops: source.parse("TRUST_PROXY_HOPS", 0)?,
+            },
+        })
+    }
+}
+
+fn server(source: &Source) -> Result<ServerConfig, ConfigError> {
+    let allowed_origins = source.get("ALLOWED_ORIGINS").map(|list| {
+        list.split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect::<Vec<_>>()
+    });
+    if allowed_origins.as_ref().is_some_and(|origins| origins.iter().any(|o| o == "*")) {
+        return Err(ConfigError::new(
+            "ALLOWED_ORIGINS",
+            "must list origins; `*` with credentials is invalid (leave it unset to allow any origin)",
+        ));
+    }
+    let workers = source.parse("WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
+    if workers == 0 {
+        return Err(ConfigError::new("WORKERS", "must be at least 1"));
+    }
+    let body_limit_bytes = source.parse("BODY_LIMIT_BYTES", 10 * 1024)?;
+    if body_limit_bytes == 0 {
+        return Err(ConfigError::new("BODY_LIMIT_BYTES", "must be at least 1"));
+    }
+    Ok(ServerConfig {
+        host: source.parse("HOST", IpAddr::from([0, 0, 0, 0]))?,
+        port: source.parse("PORT", 3000)?,
+        workers,
+        client_request_timeout: Duration::from_millis(source.parse("CLIENT_REQUEST_TIMEOUT_MS", 5000)?),
+        keep_alive: Duration::from_secs(source.parse("KEEP_ALIVE_SECS", 5)?),
+        max_connections: source.parse("MAX_CONNECTIONS", 25_000)?,
+        shutdown_timeout: Duration::from_secs(source.parse("SHUTDOWN_TIMEOUT_SECS", 10)?),
+        body_limit_bytes,
+        slow_request: Duration::from_millis(source.parse("SLOW_REQUEST_MS", 1000)?),
+        allowed_origins: allowed_origins.filter(|origins| !origins.is_empty()),
+    })
+}
+
+fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
+    let connection = match source.get("DATABASE_URL").filter(|url| !url.is_empty()) {
+        Some(url) => url.to_owned(),
+        None if source.get("DB_HOST").is_some() || source.get("DB_NAME").is_some() => {
+            let port: u16 = source.parse("DB_PORT", 5432)?;
+            let mut parts = vec![
+                format!("host={}", quote(source.get("DB_HOST").unwrap_or("localhost"))),
+                format!("port={port}"),
+                format!("dbname={}", quote(source.get("DB_NAME").unwrap_or("trellis"))),
+                format!("user={}", quote(source.get("DB_USER").unwrap_or("postgres"))),
+            ];
+            if let Some(password) = source.get("DB_PASSWORD") {
+                parts.push(format!("password={}", quote(password)));
+            }
+            parts.join(" ")
+        }
+        None => return Ok(None),
+    };
+    let pool_max = source.parse("DB_POOL_MAX", 20)?;
+    if pool_max == 0 {
+        return Err(ConfigError::new("DB_POOL_MAX", "must be at least 1"));
+    }
+    let ssl_mode = match source.get("DB_SSLMODE") {
+        None | Some("disable") => SslMode::Disable,
+        Some("require") => SslMode::Require,
+        Some("verify-full") => SslMode::VerifyFull,
+        Some(_) => {
+            return Err(ConfigError::new("DB_SSLMODE", "must be disable, require or verify-full"));
+        }
+    };
+    Ok(Some(DatabaseConfig {
+        connection,
+        pool_max,
+        connect_timeout: source.positive_secs("DB_CONNECT_TIMEOUT_SECS", 5)?,
+        idle_timeout: source.positive_secs("DB_IDLE_TIMEOUT_SECS", 30)?,
+        query_timeout: source.positive_secs("DB_QUERY_TIMEOUT_SECS", 10)?,
+        slow_query: Duration::from_millis(source.parse("SLOW_QUERY_MS", 200)?),
+        ssl_mode,
+        ssl_root_cert: source.get("DB_SSLROOTCERT").filter(|p| !p.is_empty()).map(PathBuf::from),
+        run_migrations: source.parse("RUN_MIGRATIONS", true)?,
+    }))
+}
+
+/// Quotes a value for a libpq key=value connection string.
+fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// 32 random bytes from the OS, by way of two v4 UUIDs (already a dependency).
+fn random_secret() -> Vec<u8> {
+    let mut bytes = uuid::Uuid::new_v4().as_bytes().to_vec();
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,108 @@
+use super::*;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    Config::from_source(&vars.iter().copied().collect())
+}
+
+#[test]
+fn defaults_run_in_memory_in_development() {
+    let config = config(&[]).unwrap();
+    assert_eq!(config.env, AppEnv::Development);
+    assert!(config.database.is_none());
+    assert!(config.jwt_secret_generated);
+    assert_eq!(config.jwt_secret.expose().len(), 32);
+    assert_eq!(config.server.port, 3000);
+    assert_eq!(config.bcrypt_cost, 12);
+    assert_eq!(config.jwt_lifetime, Duration::from_secs(86_400));
+    assert_eq!(config.rate_limit.max, 100);
+    assert_eq!(config.rate_limit.auth_max, 10);
+    assert_eq!(config.rate_limit.window, Duration::from_secs(900));
+    assert_eq!(config.server.body_limit_bytes, 10_240);
+    assert_eq!(config.server.shutdown_timeout, Duration::from_secs(10));
+    assert_eq!(config.log_format, LogFormat::Pretty);
+}
+
+#[test]
+fn production_refuses_memory_store_and_weak_secrets() {
+    let secret = "s".repeat(32);
+    let url = "postgres://db/trellis";
+    let err = config(&[("APP_ENV", "production"), ("JWT_SECRET", &secret)]).unwrap_err();
+    assert_eq!(err.variable, "DATABASE_URL");
+    let err = config(&[("APP_ENV", "production"), ("DATABASE_URL", url)]).unwrap_err();
+    assert_eq!(err.variable, "JWT_SECRET");
+    let err = config(&[("APP_ENV", "production"), ("DATABASE_URL", url), ("JWT_SECRET", "short")])
+        .unwrap_err();
+    assert_eq!(err.variable, "JWT_SECRET");
+    let ok = config(&[("APP_ENV", "production"), ("DATABASE_URL", url), ("JWT_SECRET", &secret)])
+        .unwrap();
+    assert_eq!(ok.log_format, LogFormat::Json);
+}
+
+#[test]
+fn each_bad_value_names_its_variable() {
+    for (name, value) in [
+        ("APP_ENV", "staging"),
+        ("PORT", "http"),
+        ("PORT", "70000"),
+        ("HOST", "example.com"),
+        ("BCRYPT_COST", "9"),
+        ("BCRYPT_COST", "32"),
+        ("JWT_EXPIRES_IN", "forever"),
+        ("JWT_EXPIRES_IN", "0"),
+        ("LOG_FORMAT", "xml"),
+        ("RATE_LIMIT_MAX", "-1"),
+        ("RATE_LIMIT_WINDOW_SECS", "0"),
+        ("ALLOWED_ORIGINS", "*"),
+        ("BODY_LIMIT_BYTES", "0"),
+        ("WORKERS", "0"),
+    ] {
+        let err = config(&[(name, value)]).unwrap_err();
+        assert_eq!(err.variable, name, "{name}={value}");
+        assert!(err.to_string().starts_with(&format!("invalid configuration: {name}: ")));
+    }
+    for (name, value) in [
+        ("DB_POOL_MAX", "0"),
+        ("DB_CONNECT_TIMEOUT_SECS", "x"),
+        ("DB_SSLMODE", "prefer"),
+        ("RUN_MIGRATIONS", "maybe"),
+    ] {
+        let err = config(&[("DATABASE_URL", "postgres://x/y"), (name, value)]).unwrap_err();
+        assert_eq!(err.variable, name, "{name}={value}");
+    }
+}
+
+#[test]
+fn old_service_db_variables_build_a_connection_string() {
+    let config = config(&[
+        ("DB_HOST", "db.internal"),
+        ("DB_NAME", "projects"),
+        ("DB_USER", "app"),
+        ("DB_PASSWORD", "it's secret"),
+    ])
+    .unwrap();
+    let db = config.database.unwrap();
+    assert_eq!(
+        db.connection,
+        r"host='db.internal' port=5432 dbname='projects' user='app' password='it\'s secret'"
+    );
+    assert!(!format!("{db:?}").contains("secret"));
+    assert_eq!(db.pool_max, 20);
+    assert_eq!(db.connect_timeout, Duration::from_secs(5));
+    assert_eq!(db.idle_timeout, Duration::from_secs(30));
+    assert_eq!(db.ssl_mode, SslMode::Disable);
+}
+
+#[test]
+fn origins_are_listed_and_trimmed() {
+    let config = config(&[("ALLOWED_ORIGINS", "https://a.example, https://b.example/ ,")]).unwrap();
+    assert_eq!(
+        config.server.allowed_origins,
+        Some(vec!["https://a.example".to_owned(), "https://b.example".to_owned()])
+    );
+}
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let config = config(&[("JWT_SECRET", "hunter2-hunter2-hunter2-hunter2-x")]).unwrap();
+    assert!(!format!("{config:?}").contains("hunter2"));
+}

@@ -1,0 +1,26 @@
+//! Stop signals. Both SIGTERM (orchestrators) and SIGINT (Ctrl-C) start a
+//! graceful shutdown: stop accepting, finish in-flight requests.
+
+/// Completes when the process receives SIGTERM or SIGINT.
+pub async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!(signal = "SIGTERM", "shutting down gracefully"),
+                    _ = int.recv() => tracing::info!(signal = "SIGINT", "shutting down gracefully"),
+                }
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "cannot listen for stop signals; falling back to Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,108 @@
+//! Wiring: concrete adapters into `Arc<dyn ...>` services, and the HTTP
+//! server around them.
+
+use crate::{config::Config, shutdown, store::Store};
+use actix_web::{HttpServer, dev::Server};
+use std::{net::TcpListener, sync::Arc, time::Instant};
+use trellis_http::{AppState, TokenKeys};
+use trellis_ports::PasswordHasher;
+use trellis_services::{AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database pool could not be built.
+    #[error("database: {0}")]
+    Database(#[from] trellis_postgres::PgError),
+    /// The listening socket could not be bound.
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+    /// The password hasher or token keys could not be made.
+    #[error("security: {0}")]
+    Security(String),
+}
+
+/// A built, not yet running, Trellis server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Opens storage (migrating it unless told not to), wires the services
+    /// and binds the listener. Port 0 picks a free port: see [`Self::port`].
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let store = match &config.database {
+            Some(database) => {
+                let store = Store::postgres(database)?;
+                if let (true, Some(pg)) = (database.run_migrations, store.as_postgres()) {
+                    trellis_postgres::migrate(pg).await?;
+                }
+                store
+            }
+            None => {
+                tracing::warn!(
+                    "NO DATABASE CONFIGURED: serving from the in-memory store; all data is lost on exit. \
+                     Set DATABASE_URL to use PostgreSQL."
+                );
+                Store::memory()
+            }
+        };
+        if config.jwt_secret_generated {
+            tracing::warn!("JWT_SECRET is not set: using a random secret; tokens die with this process");
+        }
+        let hasher: Arc<dyn PasswordHasher> = Arc::new(
+            BcryptHasher::new(config.bcrypt_cost).map_err(|e| StartError::Security(e.to_string()))?,
+        );
+        let clock = Arc::new(SystemClock);
+        let state = AppState {
+            accounts: Arc::new(AccountsService::new(store.users.clone(), hasher)),
+            projects: Arc::new(ProjectsService::new(store.projects.clone())),
+            admin: Arc::new(AdminUsersService::new(store.users.clone())),
+            store: store.health.clone(),
+            tokens: TokenKeys::new(config.jwt_secret.expose(), config.jwt_lifetime),
+            started_at: Instant::now(),
+            body_limit: config.server.body_limit_bytes,
+        };
+        let _ = clock;
+        let server_config = &config.server;
+        let listener = TcpListener::bind((server_config.host, server_config.port))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || trellis_http::app(state.clone()))
+            .workers(server_config.workers)
+            .client_request_timeout(server_config.client_request_timeout)
+            .keep_alive(server_config.keep_alive)
+            .max_connections(server_config.max_connections)
+            .shutdown_timeout(server_config.shutdown_timeout.as_secs())
+            .shutdown_signal(shutdown::signal())
+            .listen(listener)?
+            .run();
+        tracing::info!(port, store = ?store, "trellis listening");
+        Ok(Self { port, server, store })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server from elsewhere (tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until a stop signal, finishes in-flight requests, closes the pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.store.close();
+        tracing::info!("trellis stopped");
+        result
+    }
+}
