@@ -1,0 +1,15 @@
+//! The in-memory store passes the repository contract.
+
+use std::sync::Arc;
+use trellis_memory::InMemoryStore;
+use trellis_ports::testkit::Repos;
+
+fn repos() -> Repos {
+    let store = Arc::new(InMemoryStore::new());
+    Repos {
+        users: store.clone(),
+        projects: store,
+    }
+}
+
+trellis_ports::repository_contract!(async { repos() });
