@@ -3,6 +3,9 @@
 //! [`repository_contract!`](crate::repository_contract), which expands to one
 //! `#[tokio::test]` per case over a fresh pair of repositories.
 
+// Test support: a failed expectation should panic with the value in view.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use crate::{ProjectRepository, RepositoryError, UserRepository};
 use std::sync::Arc;
 use trellis_domain::{
