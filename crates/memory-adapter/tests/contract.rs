@@ -1,4 +1,5 @@
 //! The in-memory store passes the repository contract.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use trellis_memory::InMemoryStore;

@@ -1,4 +1,5 @@
 //! The services over the in-memory store, with a cheap bcrypt cost.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{sync::Arc, time::Instant};
 use trellis_domain::{
