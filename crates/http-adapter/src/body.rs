@@ -336,6 +336,25 @@ fn form_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> {
 mod tests {
     use super::*;
 
+    fn chunked(chunks: &[&'static [u8]]) -> Payload {
+        let chunks: Vec<Result<web::Bytes, PayloadError>> = chunks
+            .iter()
+            .map(|chunk| Ok(web::Bytes::from_static(chunk)))
+            .collect();
+        let stream: actix_http::BoxedPayloadStream = Box::pin(futures_util::stream::iter(chunks));
+        Payload::from(stream)
+    }
+
+    #[actix_web::test]
+    async fn bodies_without_a_length_are_cut_at_the_limit() {
+        let body = read_limited(chunked(&[b"12345", b"67890"]), 10)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"1234567890");
+        let over = read_limited(chunked(&[b"12345", b"67890", b"!"]), 10).await;
+        assert!(matches!(over, Err(ApiError::PayloadTooLarge)));
+    }
+
     fn json(body: &str) -> Fields {
         Fields::from_json(body.as_bytes()).unwrap()
     }
