@@ -157,15 +157,17 @@ impl Value {
 pub enum Kind {
     /// A string.
     Text,
-    /// A decimal: a JSON number, or its text (forms can only send text).
+    /// A decimal: a JSON number (not a string), or a form value's text
+    /// (forms can only send text).
     Decimal,
 }
 
 impl Kind {
     /// The text to parse, or why the value is of the wrong type.
-    fn text(self, value: &Value) -> Result<&str, &'static str> {
+    fn text(self, value: &Value, from_form: bool) -> Result<&str, &'static str> {
         match (self, value) {
-            (_, Value::Text(text)) | (Kind::Decimal, Value::Number(text)) => Ok(text),
+            (Kind::Text, Value::Text(text)) | (Kind::Decimal, Value::Number(text)) => Ok(text),
+            (Kind::Decimal, Value::Text(text)) if from_form => Ok(text),
             (Kind::Text, _) => Err("must be a string"),
             (Kind::Decimal, _) => Err("must be a number"),
         }
@@ -317,7 +319,9 @@ impl Fields {
         value: &Value,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
-        let text = kind.text(value).map_err(|message| message.to_owned());
+        let text = kind
+            .text(value, self.from_form)
+            .map_err(|message| message.to_owned());
         self.report.check(
             name,
             text.and_then(|text| parse(text).map_err(|e| e.to_string())),
@@ -361,7 +365,8 @@ mod tests {
 
     #[test]
     fn json_values_keep_their_kind_and_exact_numbers() {
-        let mut fields = json(r#"{"a":"x\"y","b":0.10,"c":null,"d":true,"e":[1],"f":{"g":1}}"#);
+        let mut fields =
+            json(r#" { "a" : "x\"y" , "b":0.10,"c" :null, "d": true,"e":[1],"f":{"g":1} } "#);
         assert_eq!(fields.take("a"), Some(Value::Text("x\"y".into())));
         assert_eq!(fields.take("b"), Some(Value::Number("0.10".into())));
         assert_eq!(fields.take("c"), Some(Value::Null));

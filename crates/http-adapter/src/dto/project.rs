@@ -4,8 +4,9 @@
 //! Create and update read the same fields; `id`, `user_id` and timestamps
 //! in a body are ignored. An update (PUT and PATCH alike) changes only the
 //! fields it names: `null` clears `description`, `budget` or `deadline`.
-//! `budget` is a JSON number (or, in a form, its text), read exactly from
-//! its decimal digits, never through a float.
+//! `budget` is a JSON number (a string is refused) or, in a form, its text;
+//! either way it is read exactly from its decimal digits, never through a
+//! float.
 
 use super::timestamp;
 use crate::body::{Fields, FromFields, Kind};
@@ -207,8 +208,16 @@ mod tests {
     fn budgets_are_exact() {
         let project = NewProject::from_fields(json(r#"{"name":"a","budget":0.30}"#), TODAY);
         assert_eq!(project.unwrap().budget.map(Budget::cents), Some(30));
-        let project = NewProject::from_fields(json(r#"{"name":"a","budget":"12.5"}"#), TODAY);
-        assert_eq!(project.unwrap().budget.map(Budget::cents), Some(1250));
+        assert_eq!(
+            details(NewProject::from_fields(
+                json(r#"{"name":"a","budget":"12.5"}"#),
+                TODAY
+            )),
+            ["budget: must be a number"]
+        );
+        let form = Fields::from_form(b"name=a&budget=1e2");
+        let project = NewProject::from_fields(form, TODAY);
+        assert_eq!(project.unwrap().budget.map(Budget::cents), Some(10_000));
         assert_eq!(
             details(NewProject::from_fields(
                 json(r#"{"name":"a","budget":0.301}"#),

@@ -165,9 +165,11 @@ async fn validation_lists_every_field() {
     budget(json!(-5))
         .await
         .invalid(&["budget: must be greater than 0"]);
-    budget(json!({"amount": 5}))
-        .await
-        .invalid(&["budget: must be a number"]);
+    for not_a_number in [json!({"amount": 5}), json!("12.5"), json!(true)] {
+        budget(not_a_number)
+            .await
+            .invalid(&["budget: must be a number"]);
+    }
     let max = budget(json!(9_999_999_999.99)).await;
     assert_eq!(max.ok(201)["project"]["budget"], json!(9999999999.99));
 }
