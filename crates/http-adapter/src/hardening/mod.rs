@@ -1,0 +1,68 @@
+//! The middleware that every request crosses before it reaches a route:
+//! security headers, CORS, rate limiting, metrics and the access log.
+//!
+//! # Wrap order
+//!
+//! actix runs the layer registered **last** first, so `App::wrap` calls are
+//! written innermost first. From the outside in, a request meets:
+//!
+//! 1. [`RequestIdentity`](crate::RequestIdentity) — assigns the request id
+//!    and scopes it to the task, so that every error body and log line below
+//!    can name it. It must see every response, including the errors of the
+//!    layers inside it.
+//! 2. [`AccessLog`] — opens the request span and writes the one line per
+//!    request, with the final status and the whole latency (the time spent
+//!    in the layers below included).
+//! 3. [`HttpMetrics`] — counts and times what the client actually got,
+//!    rate-limit rejections and CORS rejections included.
+//! 4. [`SecurityHeaders`] — stamps the helmet set on every answer that comes
+//!    back through it: 404s, 429s and CORS rejections too.
+//! 5. [`CorsPolicy`] — answers preflights before they spend any rate-limit
+//!    budget (a browser sends one per cross-origin write), and adds the
+//!    `Access-Control-*` headers to everything below, 429s included, so a
+//!    browser client can read the `Retry-After` of a rejection.
+//! 6. [`RateLimit`] — last, so that a rejected request costs nothing more.
+//! 7. the routes.
+//!
+//! ```ignore
+//! App::new()
+//!     .service(routes)
+//!     .wrap(RateLimit::new(limiter.clone()))
+//!     .wrap(CorsPolicy::new(config.allowed_origins.clone()))
+//!     .wrap(SecurityHeaders)
+//!     .wrap(HttpMetrics::new(metrics.clone()))
+//!     .wrap(AccessLog::new(config.slow_request))
+//!     .wrap(RequestIdentity)
+//! ```
+//!
+//! Every layer answers its own refusals with [`ApiError`](crate::ApiError)
+//! JSON bodies (or, for CORS, the same `{"error", "request_id"}` shape), and
+//! turns an error that escaped the layers inside it into a response at once,
+//! so the layers outside it always see a finished response with its status.
+
+pub mod access_log;
+pub mod cors;
+pub mod metrics;
+pub mod rate_limit;
+pub mod security_headers;
+
+pub use access_log::{AccessLog, RequestSpan, record_user};
+pub use cors::CorsPolicy;
+pub use metrics::{HttpMetrics, Metrics};
+pub use rate_limit::{RateLimit, RateLimitSettings, RateLimiter};
+pub use security_headers::SecurityHeaders;
+
+use actix_web::{Error, HttpRequest, body::EitherBody, dev::ServiceResponse};
+
+/// Turns the outcome of an inner service into a response: an error that
+/// escaped it is rendered here, so the layer calling this can still look at
+/// (and add headers to) the answer the client will get.
+fn settle<B>(
+    outcome: Result<ServiceResponse<B>, Error>,
+    request: HttpRequest,
+) -> ServiceResponse<EitherBody<B>> {
+    match outcome {
+        Ok(response) => response.map_into_left_body(),
+        Err(error) => ServiceResponse::from_err(error, request).map_into_right_body(),
+    }
+}
