@@ -7,8 +7,8 @@
 
 use actix_web::{
     Error, HttpMessage,
-    body::EitherBody,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    error::InternalError,
     http::header::{HeaderName, HeaderValue},
 };
 use futures_util::future::{LocalBoxFuture, Ready, ready};
@@ -71,7 +71,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = RequestIdentityMiddleware<S>;
     type InitError = ();
@@ -95,7 +95,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -105,18 +105,27 @@ where
         let id = RequestId::from_incoming(req.headers().get(HEADER));
         req.extensions_mut().insert(id.clone());
         let service = Rc::clone(&self.service);
-        let request = req.request().clone();
+        // No clone of the HttpRequest may outlive this call's start: the
+        // router needs the only reference to record the matched path.
         Box::pin(CURRENT.scope(id.clone(), async move {
-            let mut response = match service.call(req).await {
-                Ok(response) => response.map_into_left_body(),
+            let header = HeaderValue::from_str(id.as_str()).ok();
+            match service.call(req).await {
+                Ok(mut response) => {
+                    if let Some(value) = header {
+                        response.headers_mut().insert(HEADER, value);
+                    }
+                    Ok(response)
+                }
                 // An error that escaped every inner layer: render it here,
                 // inside the scope, so that its body still names the request.
-                Err(error) => ServiceResponse::from_err(error, request).map_into_right_body(),
-            };
-            if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-                response.headers_mut().insert(HEADER, value);
+                Err(error) => {
+                    let mut response = error.error_response();
+                    if let Some(value) = header {
+                        response.headers_mut().insert(HEADER, value);
+                    }
+                    Err(InternalError::from_response(error, response).into())
+                }
             }
-            Ok(response)
         }))
     }
 }
@@ -124,6 +133,51 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[actix_web::test]
+    async fn routed_requests_keep_working_under_it() {
+        use actix_web::{App, HttpResponse, test, web};
+        let app = test::init_service(
+            App::new()
+                .route(
+                    "/items/{id}",
+                    web::get().to(|id: web::Path<String>| async move {
+                        HttpResponse::Ok().body(id.into_inner())
+                    }),
+                )
+                .wrap(RequestIdentity),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri("/items/7")
+            .insert_header((HEADER, "id-1"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.headers().get(HEADER).unwrap(), "id-1");
+        assert_eq!(test::read_body(response).await, "7");
+    }
+
+    #[actix_web::test]
+    async fn escaped_errors_are_rendered_with_the_id() {
+        use crate::ApiError;
+        use actix_web::dev::{Service as _, Transform as _};
+        let inner = actix_web::dev::fn_service(|_: ServiceRequest| async {
+            Err::<ServiceResponse, Error>(ApiError::EndpointNotFound.into())
+        });
+        let service = RequestIdentity.new_transform(inner).await.unwrap();
+        let request = actix_web::test::TestRequest::get()
+            .insert_header((HEADER, "id-2"))
+            .to_srv_request();
+        let error = service.call(request).await.err().unwrap();
+        let response = error.error_response();
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers().get(HEADER).unwrap(), "id-2");
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["request_id"], "id-2");
+    }
 
     #[test]
     fn keeps_sane_ids_and_replaces_others() {

@@ -20,12 +20,13 @@
 //! which records `user_id` on the root span (so every later line of the
 //! request carries it) and keeps it for the closing line.
 
-use super::{metrics::UNMATCHED, settle};
+use super::metrics::UNMATCHED;
 use crate::{ApiError, RequestId};
 use actix_web::{
     Error, HttpMessage, HttpRequest,
-    body::{EitherBody, MessageBody},
+    body::MessageBody,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    http::Method,
 };
 use futures_util::future::LocalBoxFuture;
 use std::{
@@ -96,9 +97,8 @@ impl AccessLog {
     }
 }
 
-/// The inner service, with its errors already rendered, so that the span
-/// and the access line always see the final status.
-type Traced<S> = <TracingLogger<RequestSpan> as Transform<Settled<S>, ServiceRequest>>::Transform;
+/// The inner service inside tracing-actix-web's logger.
+type Traced<S> = <TracingLogger<RequestSpan> as Transform<S, ServiceRequest>>::Transform;
 
 impl<S, B> Transform<S, ServiceRequest> for AccessLog
 where
@@ -112,9 +112,7 @@ where
     type Future = LocalBoxFuture<'static, Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let traced = TracingLogger::<RequestSpan>::new().new_transform(Settled {
-            service: Rc::new(service),
-        });
+        let traced = TracingLogger::<RequestSpan>::new().new_transform(service);
         let slow_request = self.slow_request;
         Box::pin(async move {
             Ok(AccessLogMiddleware {
@@ -145,76 +143,83 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let started = Instant::now();
+        let line = AccessLine {
+            method: req.method().clone(),
+            path: req.path().to_owned(),
+            route: req.match_pattern(),
+            request_id: req.extensions().get::<RequestId>().cloned(),
+            slow_request: self.slow_request,
+        };
         let traced = Rc::clone(&self.traced);
-        let slow_request = self.slow_request;
         Box::pin(async move {
-            let response = traced.call(req).await?;
-            log_line(&response, started.elapsed(), slow_request);
-            Ok(response)
+            let outcome = traced.call(req).await;
+            line.write(&outcome, started.elapsed());
+            outcome
         })
     }
 }
 
-fn log_line<B>(response: &ServiceResponse<B>, latency: Duration, slow_request: Duration) {
-    let request = response.request();
-    let extensions = request.extensions();
-    let span = extensions
-        .get::<RootSpan>()
-        .map_or_else(Span::none, |root| Span::clone(root));
-    let route = request.match_pattern();
-    let route = route.as_deref().unwrap_or(UNMATCHED);
-    let request_id = extensions.get::<RequestId>().map(RequestId::as_str);
-    let user_id = extensions.get::<LoggedUser>().map(|user| user.0.as_str());
-    let status = response.status().as_u16();
-    let latency_ms = latency.as_secs_f64() * 1e3;
-    let method = request.method().as_str();
-    let path = request.path();
-    span.in_scope(|| {
-        if let Some(error) = response.response().error()
-            && response.status().is_server_error()
-            && error.as_error::<ApiError>().is_none()
-        {
-            tracing::error!(error = %error, "request failed");
-        }
-        tracing::info!(
-            method, route, path, status, latency_ms, request_id, user_id, "request"
-        );
-        if latency > slow_request {
-            tracing::warn!(
-                method,
-                route,
-                path,
-                status,
-                latency_ms,
-                request_id,
-                user_id,
-                slow_request_ms = slow_request.as_millis() as u64,
-                "slow request"
+/// What the closing line says about a request, gathered before it is served
+/// (the request itself is out of reach if an error escapes).
+struct AccessLine {
+    method: Method,
+    path: String,
+    route: Option<String>,
+    request_id: Option<RequestId>,
+    slow_request: Duration,
+}
+
+impl AccessLine {
+    fn write<B>(&self, outcome: &Result<ServiceResponse<B>, Error>, latency: Duration) {
+        let (status, error, span, user) = match outcome {
+            Ok(response) => {
+                let extensions = response.request().extensions();
+                (
+                    response.status(),
+                    response.response().error(),
+                    extensions.get::<RootSpan>().map(|root| Span::clone(root)),
+                    extensions.get::<LoggedUser>().cloned(),
+                )
+            }
+            Err(error) => (
+                error.as_response_error().status_code(),
+                Some(error),
+                None,
+                None,
+            ),
+        };
+        let method = self.method.as_str();
+        let route = self.route.as_deref().unwrap_or(UNMATCHED);
+        let path = self.path.as_str();
+        let status = status.as_u16();
+        let latency_ms = latency.as_secs_f64() * 1e3;
+        let request_id = self.request_id.as_ref().map(RequestId::as_str);
+        let user_id = user.as_ref().map(|user| user.0.as_str());
+        span.unwrap_or_else(Span::none).in_scope(|| {
+            // An ApiError logged its own causes when it was rendered.
+            if let Some(error) = error
+                && status >= 500
+                && error.as_error::<ApiError>().is_none()
+            {
+                tracing::error!(%error, request_id, "request failed");
+            }
+            tracing::info!(
+                method, route, path, status, latency_ms, request_id, user_id, "request"
             );
-        }
-    });
-}
-
-/// Renders errors escaping `service` as responses.
-#[derive(Debug)]
-pub struct Settled<S> {
-    service: Rc<S>,
-}
-
-impl<S, B> Service<ServiceRequest> for Settled<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let request = req.request().clone();
-        Box::pin(async move { Ok(settle(service.call(req).await, request)) })
+            if latency > self.slow_request {
+                tracing::warn!(
+                    method,
+                    route,
+                    path,
+                    status,
+                    latency_ms,
+                    request_id,
+                    user_id,
+                    slow_request_ms =
+                        u64::try_from(self.slow_request.as_millis()).unwrap_or(u64::MAX),
+                    "slow request"
+                );
+            }
+        });
     }
 }

@@ -6,10 +6,9 @@
 //! create series at will. Recording a request is a read lock and a few
 //! relaxed atomic adds once its series exists.
 
-use super::{RateLimiter, settle};
+use super::RateLimiter;
 use actix_web::{
     Error, HttpResponse,
-    body::EitherBody,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
     http::{Method, header},
     web,
@@ -306,7 +305,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = HttpMetricsMiddleware<S>;
     type InitError = ();
@@ -332,7 +331,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -342,17 +341,18 @@ where
         let started = Instant::now();
         let in_flight = InFlight::enter(Arc::clone(&self.metrics));
         let method = req.method().clone();
-        let request = req.request().clone();
+        let route = req.match_pattern();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            let response = settle(service.call(req).await, request);
-            in_flight.metrics.observe(
-                &method,
-                response.request().match_pattern(),
-                response.status().as_u16(),
-                started.elapsed(),
-            );
-            Ok(response)
+            let outcome = service.call(req).await;
+            let status = match &outcome {
+                Ok(response) => response.status(),
+                Err(error) => error.as_response_error().status_code(),
+            };
+            in_flight
+                .metrics
+                .observe(&method, route, status.as_u16(), started.elapsed());
+            outcome
         })
     }
 }

@@ -36,9 +36,13 @@
 //! ```
 //!
 //! Every layer answers its own refusals with [`ApiError`](crate::ApiError)
-//! JSON bodies (or, for CORS, the same `{"error", "request_id"}` shape), and
-//! turns an error that escaped the layers inside it into a response at once,
-//! so the layers outside it always see a finished response with its status.
+//! JSON bodies (or, for CORS, the same `{"error", "request_id"}` shape).
+//! An error that escapes the layers inside one (rare: handler and extractor
+//! errors are already responses by then) is passed outwards with the
+//! layer's headers attached as a response mapper; `RequestIdentity` renders
+//! it, inside the request's scope. No layer keeps a clone of the
+//! `HttpRequest` across the inner call: actix's router needs the only
+//! reference to it to record the matched path.
 
 pub mod access_log;
 pub mod cors;
@@ -51,18 +55,3 @@ pub use cors::CorsPolicy;
 pub use metrics::{HttpMetrics, Metrics};
 pub use rate_limit::{RateLimit, RateLimitSettings, RateLimiter};
 pub use security_headers::SecurityHeaders;
-
-use actix_web::{Error, HttpRequest, body::EitherBody, dev::ServiceResponse};
-
-/// Turns the outcome of an inner service into a response: an error that
-/// escaped it is rendered here, so the layer calling this can still look at
-/// (and add headers to) the answer the client will get.
-fn settle<B>(
-    outcome: Result<ServiceResponse<B>, Error>,
-    request: HttpRequest,
-) -> ServiceResponse<EitherBody<B>> {
-    match outcome {
-        Ok(response) => response.map_into_left_body(),
-        Err(error) => ServiceResponse::from_err(error, request).map_into_right_body(),
-    }
-}

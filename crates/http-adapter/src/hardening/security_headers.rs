@@ -6,10 +6,8 @@
 //! CDN) and fetches the OpenAPI document, so it gets a policy that allows
 //! exactly that.
 
-use super::settle;
 use actix_web::{
     Error,
-    body::EitherBody,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
     http::header::{self, HeaderMap, HeaderName, HeaderValue},
 };
@@ -69,7 +67,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = SecurityHeadersMiddleware<S>;
     type InitError = ();
@@ -93,7 +91,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -105,12 +103,21 @@ where
         } else {
             API_CSP
         };
-        let request = req.request().clone();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            let mut response = settle(service.call(req).await, request);
-            stamp(response.headers_mut(), csp);
-            Ok(response)
+            match service.call(req).await {
+                Ok(mut response) => {
+                    stamp(response.headers_mut(), csp);
+                    Ok(response)
+                }
+                Err(mut error) => {
+                    error.add_response_mapper(move |mut response| {
+                        stamp(response.headers_mut(), csp);
+                        response
+                    });
+                    Err(error)
+                }
+            }
         })
     }
 }

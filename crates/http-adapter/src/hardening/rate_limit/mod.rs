@@ -20,7 +20,6 @@ pub use client_ip::{bucket, client_ip};
 pub use in_memory::MemoryCounters;
 pub use in_redis::{CALL_TIMEOUT, PAUSE_AFTER_FAILURE, RedisCounters};
 
-use super::settle;
 use crate::ApiError;
 use actix_web::{
     Error, HttpResponse,
@@ -352,8 +351,7 @@ where
             ));
             let verdict = limiter.judge(req.method(), req.path(), &client).await;
             let Some(verdict) = verdict else {
-                let request = req.request().clone();
-                return Ok(settle(service.call(req).await, request));
+                return Ok(service.call(req).await?.map_into_left_body());
             };
             if verdict.exceeded() {
                 limiter.rejections.fetch_add(1, Ordering::Relaxed);
@@ -364,10 +362,19 @@ where
                 verdict.stamp(response.headers_mut());
                 return Ok(req.into_response(response).map_into_right_body());
             }
-            let request = req.request().clone();
-            let mut response = settle(service.call(req).await, request);
-            verdict.stamp(response.headers_mut());
-            Ok(response)
+            match service.call(req).await {
+                Ok(mut response) => {
+                    verdict.stamp(response.headers_mut());
+                    Ok(response.map_into_left_body())
+                }
+                Err(mut error) => {
+                    error.add_response_mapper(move |mut response| {
+                        verdict.stamp(response.headers_mut());
+                        response
+                    });
+                    Err(error)
+                }
+            }
         })
     }
 }
