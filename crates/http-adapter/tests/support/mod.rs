@@ -93,5 +93,5 @@ pub fn header<B>(response: &ServiceResponse<B>, name: &str) -> Option<String> {
     response
         .headers()
         .get(name)
-        .map(|value| value.to_str().unwrap().to_owned())
+        .map(|value| value.to_str().expect("a text header").to_owned())
 }
