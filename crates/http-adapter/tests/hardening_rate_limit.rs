@@ -46,7 +46,7 @@ macro_rules! get {
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .unwrap()
+        .expect("a clock after 1970")
         .as_secs()
 }
 
@@ -237,7 +237,7 @@ fn redis_url() -> String {
 
 async fn redis_connection() -> redis::aio::MultiplexedConnection {
     let url = redis_url();
-    let client = redis::Client::open(url.as_str()).unwrap();
+    let client = redis::Client::open(url.as_str()).expect("a Redis URL");
     let connection = tokio::time::timeout(
         Duration::from_secs(2),
         client.get_multiplexed_async_connection(),
