@@ -48,7 +48,7 @@ pub const REMAINING_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-re
 /// `X-RateLimit-Reset`: when the window ends, in seconds since the Unix epoch.
 pub const RESET_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
-/// Keys the in-memory store holds at most (about 10 MB).
+/// Keys the in-memory store holds at most (about 15 MB when full).
 pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 /// Least time between two "store unavailable" warnings.
 const WARN_INTERVAL_SECS: u64 = 60;
