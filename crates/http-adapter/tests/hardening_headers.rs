@@ -1,5 +1,7 @@
 //! Security headers and CORS, alone and in the full stack.
 
+#![allow(clippy::unwrap_used)] // test helpers, like the tests, may panic
+
 #[macro_use]
 mod support;
 

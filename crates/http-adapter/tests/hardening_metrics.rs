@@ -1,5 +1,7 @@
 //! `GET /metrics` after some traffic, parsed as Prometheus text.
 
+#![allow(clippy::unwrap_used)] // test helpers, like the tests, may panic
+
 #[macro_use]
 mod support;
 

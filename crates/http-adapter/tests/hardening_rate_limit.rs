@@ -1,6 +1,8 @@
 //! The rate limiter in front of dummy routes: in memory, in a real Redis,
 //! and with Redis unreachable.
 
+#![allow(clippy::unwrap_used)] // test helpers, like the tests, may panic
+
 #[macro_use]
 mod support;
 

@@ -1,6 +1,8 @@
 //! A flood of distinct client addresses keeps the in-memory limiter bounded.
 //! Alone in its binary, so that the resident-set measurements see only it.
 
+#![allow(clippy::unwrap_used)] // test helpers, like the tests, may panic
+
 use std::{net::Ipv4Addr, time::Duration};
 use trellis_http::hardening::rate_limit::{
     CounterStore, DEFAULT_MEMORY_CAPACITY, MemoryCounters, bucket,
