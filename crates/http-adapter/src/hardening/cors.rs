@@ -23,7 +23,7 @@ use actix_web::{
     },
 };
 use futures_util::future::LocalBoxFuture;
-use std::{fmt, rc::Rc};
+use std::{rc::Rc, sync::Arc};
 
 /// How long a browser may cache a preflight answer, in seconds.
 const PREFLIGHT_MAX_AGE_SECS: usize = 3600;
@@ -34,21 +34,29 @@ const PREFLIGHT_MAX_AGE_SECS: usize = 3600;
 pub struct InvalidOrigin(pub String);
 
 /// The CORS middleware of the API: actix-cors configured per the contract,
-/// with its refusals rendered as JSON.
+/// with its refusals rendered as JSON. Validated once, cheap to clone into
+/// every worker.
+#[derive(Debug, Clone)]
 pub struct CorsPolicy {
-    cors: Cors,
-}
-
-impl fmt::Debug for CorsPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CorsPolicy").finish_non_exhaustive()
-    }
+    /// `None`: any origin, without credentials.
+    allowed_origins: Option<Arc<[String]>>,
 }
 
 impl CorsPolicy {
     /// `Some(origins)`: only those, reflected, with credentials.
     /// `None`: any origin, answered with `*`, without credentials.
     pub fn new(allowed_origins: Option<&[String]>) -> Result<Self, InvalidOrigin> {
+        if let Some(origins) = allowed_origins {
+            origins
+                .iter()
+                .try_for_each(|origin| validate(origin).map(drop))?;
+        }
+        Ok(Self {
+            allowed_origins: allowed_origins.map(Arc::from),
+        })
+    }
+
+    fn cors(&self) -> Cors {
         let cors = Cors::default()
             .allowed_methods([
                 Method::GET,
@@ -64,15 +72,14 @@ impl CorsPolicy {
             ])
             .expose_headers(exposed_headers())
             .max_age(PREFLIGHT_MAX_AGE_SECS);
-        let cors = match allowed_origins {
+        match &self.allowed_origins {
             None => cors.allow_any_origin().send_wildcard(),
             Some(origins) => origins
                 .iter()
-                .try_fold(cors.supports_credentials(), |cors, origin| {
-                    validate(origin).map(|origin| cors.allowed_origin(origin))
-                })?,
-        };
-        Ok(Self { cors })
+                .fold(cors.supports_credentials(), |cors, origin| {
+                    cors.allowed_origin(origin)
+                }),
+        }
     }
 }
 
@@ -112,7 +119,7 @@ where
     type Future = LocalBoxFuture<'static, Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let cors = self.cors.new_transform(service);
+        let cors = self.cors().new_transform(service);
         Box::pin(async move {
             Ok(CorsPolicyMiddleware {
                 cors: Rc::new(cors.await?),
@@ -183,6 +190,12 @@ fn json_refusal(message: &'static str) -> HttpResponse<BoxBody> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_policy_can_be_shared_with_every_worker() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<CorsPolicy>();
+    }
 
     #[test]
     fn origins_are_scheme_and_authority_only() {

@@ -24,16 +24,36 @@
 //! 6. [`RateLimit`] — last, so that a rejected request costs nothing more.
 //! 7. the routes.
 //!
-//! ```ignore
-//! App::new()
-//!     .service(routes)
-//!     .wrap(RateLimit::new(limiter.clone()))
-//!     .wrap(CorsPolicy::new(config.allowed_origins.clone()))
-//!     .wrap(SecurityHeaders)
-//!     .wrap(HttpMetrics::new(metrics.clone()))
-//!     .wrap(AccessLog::new(config.slow_request))
-//!     .wrap(RequestIdentity)
 //! ```
+//! use actix_web::{App, web};
+//! use std::{sync::Arc, time::Duration};
+//! use trellis_http::{RequestIdentity, hardening::{self, *}};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let limiter = Arc::new(RateLimiter::memory(
+//!     RateLimitSettings::default(),
+//!     rate_limit::DEFAULT_MEMORY_CAPACITY,
+//! ));
+//! let metrics = Arc::new(Metrics::new().with_rate_limiter(Arc::clone(&limiter)));
+//! let allowed_origins: Option<Vec<String>> = None;
+//! let cors = CorsPolicy::new(allowed_origins.as_deref())?;
+//! let _app = App::new()
+//!     // .configure(routes)
+//!     .route("/metrics", web::get().to(hardening::metrics::metrics_endpoint))
+//!     .app_data(web::Data::from(Arc::clone(&metrics)))
+//!     .wrap(RateLimit::new(limiter))
+//!     .wrap(cors)
+//!     .wrap(SecurityHeaders)
+//!     .wrap(HttpMetrics::new(metrics))
+//!     .wrap(AccessLog::new(Duration::from_millis(1000)))
+//!     .wrap(RequestIdentity);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With `HttpServer::new`, build the policy, limiter and metrics once,
+//! outside the app factory, and clone them into it: every worker then shares
+//! the same counters.
 //!
 //! Every layer answers its own refusals with [`ApiError`](crate::ApiError)
 //! JSON bodies (or, for CORS, the same `{"error", "request_id"}` shape).
