@@ -395,3 +395,69 @@ async fn a_silent_redis_costs_one_timeout_not_one_per_request() {
     assert!(accepted.load(Ordering::SeqCst) <= 1, "no re-dial storm");
     silent.abort();
 }
+
+/// Redis comes back: after the pause, the limiter counts again.
+#[actix_web::test]
+async fn the_limiter_resumes_when_redis_comes_back() {
+    let mut direct = redis_connection().await;
+    let target = match redis::Client::open(redis_url().as_str())
+        .unwrap()
+        .get_connection_info()
+        .addr
+        .clone()
+    {
+        redis::ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
+        other => panic!("the test needs Redis over TCP, not {other:?}"),
+    };
+    // A door in front of Redis: closed (connections dropped) until opened.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let door = Arc::clone(&open);
+    let proxy = tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            if !door.load(Ordering::SeqCst) {
+                continue;
+            }
+            let target = target.clone();
+            tokio::spawn(async move {
+                let mut outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            });
+        }
+    });
+    let prefix = format!("trellis-test:{}:", uuid::Uuid::new_v4());
+    let limiter = Arc::new(
+        RateLimiter::redis(&format!("redis://{address}"), &prefix, settings(2, 10))
+            .await
+            .unwrap(),
+    );
+    let metrics = Arc::new(Metrics::new());
+    let app = actix_test::init_service(hardened_app!(limiter, metrics, None)).await;
+    let response = get!(&app, "/api/projects/1", peer(13));
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(rate_headers(&response), (None, None), "failing open");
+
+    open.store(true, Ordering::SeqCst);
+    tokio::time::sleep(
+        trellis_http::hardening::rate_limit::PAUSE_AFTER_FAILURE + Duration::from_millis(100),
+    )
+    .await;
+    for remaining in ["1", "0"] {
+        let response = get!(&app, "/api/projects/1", peer(13));
+        assert_eq!(
+            rate_headers(&response),
+            (Some("2".into()), Some(remaining.into()))
+        );
+    }
+    assert_eq!(
+        get!(&app, "/api/projects/1", peer(13)).status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    proxy.abort();
+    let _: () = redis::cmd("DEL")
+        .arg(format!("{prefix}api:203.0.113.13"))
+        .query_async(&mut direct)
+        .await
+        .unwrap();
+}
