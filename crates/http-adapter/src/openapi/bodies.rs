@@ -75,8 +75,8 @@ impl PartialSchema for ProfileUpdate {
 
 impl ToSchema for ProfileUpdate {}
 
-/// The fields a project body may carry; `null` means "none" (cleared on
-/// update) for `description`, `budget` and `deadline`.
+/// The fields a JSON project body may carry; `null` means "none" (cleared
+/// on update) for `description`, `budget` and `deadline`.
 fn project_fields() -> ObjectBuilder {
     object()
         .property("name", schemas::project_name())
@@ -87,6 +87,17 @@ fn project_fields() -> ObjectBuilder {
         .property("status", schemas::project_status())
         .property("budget", nullable(schemas::budget(), Type::Number))
         .property("deadline", schemas::deadline_input())
+}
+
+/// The fields a project form may carry: every value is text, and an empty
+/// `description`, `budget` or `deadline` means "none" (cleared on update).
+fn project_form_fields() -> ObjectBuilder {
+    object()
+        .property("name", schemas::project_name())
+        .property("description", schemas::description())
+        .property("status", schemas::project_status())
+        .property("budget", schemas::budget_text())
+        .property("deadline", schemas::deadline_text())
 }
 
 /// `POST /api/projects`: `name` required; `status` defaults to `active`.
@@ -130,3 +141,30 @@ impl PartialSchema for RoleChange {
 }
 
 impl ToSchema for RoleChange {}
+
+/// `POST /api/projects` as a form.
+#[derive(Debug)]
+pub struct NewProjectForm;
+
+impl PartialSchema for NewProjectForm {
+    fn schema() -> RefOr<Schema> {
+        project_form_fields().required("name").into()
+    }
+}
+
+impl ToSchema for NewProjectForm {}
+
+/// `PUT` and `PATCH /api/projects/{id}` as a form.
+#[derive(Debug)]
+pub struct ProjectUpdateForm;
+
+impl PartialSchema for ProjectUpdateForm {
+    fn schema() -> RefOr<Schema> {
+        at_least_one_of(
+            project_form_fields(),
+            &["name", "description", "status", "budget", "deadline"],
+        )
+    }
+}
+
+impl ToSchema for ProjectUpdateForm {}

@@ -130,6 +130,32 @@ pub fn budget() -> ObjectBuilder {
         .examples([12500.5])
 }
 
+/// A budget in a form: its decimal text (white space around it is
+/// ignored), or empty for none.
+pub fn budget_text() -> ObjectBuilder {
+    let space = format!("[{WHITE_SPACE}]*");
+    text(
+        "Empty for none, or a decimal greater than 0, at most 9999999999.99, with at most 2 \
+         decimal places.",
+    )
+    .pattern(Some(format!(
+        "^$|^{space}\\+?(?=[0-9.]*[1-9])0*[0-9]{{1,10}}(?:\\.[0-9]{{1,2}}0*)?{space}$"
+    )))
+    .examples(["12500.50"])
+}
+
+/// A deadline in a form: a date, an RFC 3339 date-time, or empty for none.
+pub fn deadline_text() -> AnyOfBuilder {
+    AnyOfBuilder::new()
+        .item(text("None.").max_length(Some(0)))
+        .item(text("A date.").format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+        .item(
+            text("An RFC 3339 date-time: its date part, as written, is kept.")
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        )
+        .description(Some("Strictly after today (UTC)."))
+}
+
 /// A deadline as sent: a date, an RFC 3339 date-time, or `null` (none).
 pub fn deadline_input() -> AnyOfBuilder {
     AnyOfBuilder::new()

@@ -74,7 +74,7 @@ pub(crate) async fn list(
             "name": "Apollo", "description": "Landing on the moon", "status": "active",
             "budget": 12500.5, "deadline": "2027-01-31"
         })),
-        (bodies::NewProject = "application/x-www-form-urlencoded"),
+        (bodies::NewProjectForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "Created.", body = ProjectEnvelope,
@@ -134,7 +134,7 @@ pub(crate) async fn get(
     params(("id" = String, Path, format = Uuid, description = "The project's id.")),
     request_body(content(
         (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
-        (bodies::ProjectUpdate = "application/x-www-form-urlencoded"),
+        (bodies::ProjectUpdateForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "The updated project.", body = ProjectEnvelope),
@@ -164,7 +164,7 @@ pub(crate) async fn replace(
     params(("id" = String, Path, format = Uuid, description = "The project's id.")),
     request_body(content(
         (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
-        (bodies::ProjectUpdate = "application/x-www-form-urlencoded"),
+        (bodies::ProjectUpdateForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "The updated project.", body = ProjectEnvelope),
