@@ -15,12 +15,19 @@ use utoipa::openapi::{
 const WHITE_SPACE: &str =
     r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
+/// No text field may contain NUL (U+0000).
+const NO_NUL: &str = "^[^\\u0000]*$";
+
 /// A pattern for text that is `min..=max` characters once trimmed
 /// (`min` is 0 or 1): white space may surround it, and is not counted.
+/// NUL is refused anywhere.
 fn trimmed_pattern(min: usize, max: usize) -> String {
     let space = format!("[{WHITE_SPACE}]");
-    let solid = format!("[^{WHITE_SPACE}]");
-    let inner = format!("{solid}(?:[\\s\\S]{{0,{}}}{solid})?", max.saturating_sub(2));
+    let solid = format!("[^{WHITE_SPACE}\\u0000]");
+    let inner = format!(
+        "{solid}(?:[^\\u0000]{{0,{}}}{solid})?",
+        max.saturating_sub(2)
+    );
     let core = if min == 0 {
         format!("(?:{inner})?")
     } else {
@@ -61,6 +68,7 @@ pub fn new_password() -> ObjectBuilder {
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
         .min_length(Some(Password::MIN_CHARS))
         .max_length(Some(Password::MAX_CHARS))
+        .pattern(Some(NO_NUL))
         .examples(["correct horse battery"])
 }
 
@@ -69,6 +77,7 @@ pub fn password_attempt() -> ObjectBuilder {
     text("The account's password.")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
         .min_length(Some(1))
+        .pattern(Some(NO_NUL))
         .examples(["correct horse battery"])
 }
 
