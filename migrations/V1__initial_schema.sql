@@ -41,8 +41,9 @@ CREATE TABLE projects (
 );
 
 -- A user's projects, newest first, ties by id: serves the listing without a
--- sort, its count, and the foreign key's cascade.
-CREATE INDEX projects_user_created_idx ON projects (user_id, created_at DESC, id);
+-- sort, and the foreign key's cascade. Carrying the status lets a listing
+-- filtered by status pick its page and count from the index alone.
+CREATE INDEX projects_user_created_idx ON projects (user_id, created_at DESC, id) INCLUDE (status);
 
 -- Every update bumps updated_at, whoever writes the row.
 CREATE FUNCTION touch_updated_at() RETURNS trigger

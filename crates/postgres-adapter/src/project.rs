@@ -44,21 +44,26 @@ const DELETE: &str = "DELETE FROM projects WHERE id = $1 AND user_id = $2 RETURN
 
 /// A page of one owner's projects (`$1`), all or those with status `$2`,
 /// `$3` per page after `$4`, with their total; see [`crate::page`].
+///
+/// The page's ids are picked from the `(user_id, created_at DESC, id)
+/// INCLUDE (status)` index alone (an index-only scan, filter included), and
+/// only those rows are read from the table. Reading whole rows while
+/// skipping a large offset would make the planner prefer collecting all the
+/// owner's rows and sorting them.
 pub(crate) const PAGE: &str = "\
-SELECT matching.total, p.id, p.user_id, p.name, p.description, p.status, p.budget_cents,
-       p.deadline, p.created_at, p.updated_at
+SELECT matching.total, p.id, p.user_id, p.name, p.description, p.status,
+       (p.budget * 100)::int8 AS budget_cents, p.deadline, p.created_at, p.updated_at
 FROM (
     SELECT count(*) AS total FROM projects
     WHERE user_id = $1 AND ($2::text IS NULL OR status = $2::text)
 ) AS matching
 LEFT JOIN LATERAL (
-    SELECT id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
-           deadline, created_at, updated_at
-    FROM projects
+    SELECT id FROM projects
     WHERE user_id = $1 AND ($2::text IS NULL OR status = $2::text)
     ORDER BY created_at DESC, id
     LIMIT $3 OFFSET $4
-) AS p ON true
+) AS page ON true
+LEFT JOIN projects AS p ON p.id = page.id
 ORDER BY p.created_at DESC, p.id";
 
 #[async_trait]

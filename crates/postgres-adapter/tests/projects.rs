@@ -13,9 +13,11 @@ use trellis_postgres::testkit::TestDatabase;
 
 fn full(name: &str, cents: i64) -> NewProject {
     NewProject {
-        description: Some(Description::parse("Difference engine, mark II").unwrap()),
+        description: Some(
+            Description::parse("Difference engine, mark II").expect("a valid description"),
+        ),
         status: ProjectStatus::Completed,
-        budget: Some(Budget::from_cents(cents).unwrap()),
+        budget: Some(Budget::from_cents(cents).expect("a valid budget")),
         deadline: Some(Deadline::new(date!(2031 - 12 - 31))),
         ..named(name)
     }

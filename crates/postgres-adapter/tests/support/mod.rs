@@ -11,8 +11,8 @@ use trellis_postgres::PgStore;
 /// A registration for `email` with a fake hash.
 pub fn new_user(email: &str) -> NewUser {
     NewUser::register(
-        Email::parse(email).unwrap(),
-        FullName::parse("Ada Lovelace").unwrap(),
+        Email::parse(email).expect("a valid e-mail"),
+        FullName::parse("Ada Lovelace").expect("a valid name"),
         PasswordHash::new("$2b$04$notarealhashnotarealhashnotarealhashnotarealhashnot".into()),
     )
 }
@@ -22,10 +22,10 @@ pub async fn user(store: &PgStore) -> User {
     let email = format!("{}@example.com", UserId::generate());
     UserRepository::create(store, new_user(&email))
         .await
-        .unwrap()
+        .expect("a new account")
 }
 
 /// An active project with only a name.
 pub fn named(name: &str) -> NewProject {
-    NewProject::named(ProjectName::parse(name).unwrap())
+    NewProject::named(ProjectName::parse(name).expect("a valid project name"))
 }
