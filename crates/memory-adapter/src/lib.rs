@@ -1,1 +1,17 @@
+//! The in-memory store of Trellis: [`UserRepository`], [`ProjectRepository`]
+//! and [`StoreHealth`] over one lock-protected state, with the same semantics
+//! as PostgreSQL (case-insensitive unique e-mail, newest-first ordering with
+//! an id tie-break, status filter, totals, cascade delete, `updated_at`).
+//!
+//! It is what the server runs on when no database is configured (data is lost
+//! on exit) and what the service and HTTP tests run on.
+//!
+//! [`UserRepository`]: trellis_ports::UserRepository
+//! [`ProjectRepository`]: trellis_ports::ProjectRepository
+//! [`StoreHealth`]: trellis_ports::StoreHealth
 
+mod projects;
+mod store;
+mod users;
+
+pub use store::InMemoryStore;

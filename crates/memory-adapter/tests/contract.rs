@@ -1,0 +1,16 @@
+//! The in-memory store passes the repository contract.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use trellis_memory::InMemoryStore;
+use trellis_ports::testkit::Repos;
+
+fn repos() -> Repos {
+    let store = Arc::new(InMemoryStore::new());
+    Repos {
+        users: store.clone(),
+        projects: store,
+    }
+}
+
+trellis_ports::repository_contract!(async { repos() });

@@ -1,0 +1,375 @@
+//! The services over the in-memory store, with a cheap bcrypt cost.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{sync::Arc, time::Instant};
+use trellis_domain::{
+    Email, FullName, NewProject, PageRequest, Password, ProfilePatch, ProjectName, ProjectPatch,
+    ProjectStatus, Role, UserId,
+};
+use trellis_memory::InMemoryStore;
+use trellis_ports::{
+    AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
+    UserRepository,
+};
+use trellis_services::{AccountsService, AdminUsersService, BcryptHasher, ProjectsService};
+
+struct World {
+    store: Arc<InMemoryStore>,
+    accounts: AccountsService,
+    projects: ProjectsService,
+    admin: AdminUsersService,
+}
+
+fn world_with_cost(cost: u32) -> World {
+    let store = Arc::new(InMemoryStore::new());
+    let hasher = Arc::new(BcryptHasher::new(cost).unwrap());
+    World {
+        accounts: AccountsService::new(store.clone(), hasher),
+        projects: ProjectsService::new(store.clone()),
+        admin: AdminUsersService::new(store.clone()),
+        store,
+    }
+}
+
+fn world() -> World {
+    world_with_cost(4)
+}
+
+fn registration(email: &str, password: &str) -> Registration {
+    Registration {
+        email: Email::parse(email).unwrap(),
+        password: Password::parse(password).unwrap(),
+        full_name: FullName::parse("Ada Lovelace").unwrap(),
+    }
+}
+
+fn actor(id: UserId, role: Role) -> Actor {
+    Actor { id, role }
+}
+
+async fn login(
+    world: &World,
+    email: &str,
+    password: &str,
+) -> Result<trellis_domain::User, ServiceError> {
+    world
+        .accounts
+        .login(
+            Email::parse(email).unwrap(),
+            Password::attempt(password).unwrap(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn register_then_login_with_any_letter_case() {
+    let world = world();
+    let user = world
+        .accounts
+        .register(registration(" Ada@Example.COM ", "correct horse"))
+        .await
+        .unwrap();
+    assert_eq!(user.email.as_str(), "ada@example.com");
+    assert_eq!(user.role, Role::User);
+    let again = login(&world, "ADA@example.com", "correct horse")
+        .await
+        .unwrap();
+    assert_eq!(again.id, user.id);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_are_the_same_error() {
+    let world = world();
+    world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let wrong = login(&world, "ada@example.com", "wrong horse").await;
+    let unknown = login(&world, "eve@example.com", "correct horse").await;
+    assert!(
+        matches!(wrong, Err(ServiceError::InvalidCredentials)),
+        "{wrong:?}"
+    );
+    assert!(
+        matches!(unknown, Err(ServiceError::InvalidCredentials)),
+        "{unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_email_costs_a_full_verification() {
+    let world = world_with_cost(10);
+    world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    // Warm up the dummy hash, then compare one unknown-email login with one
+    // wrong-password login: both must run bcrypt once.
+    let _ = login(&world, "nobody@example.com", "x").await;
+    let started = Instant::now();
+    let _ = login(&world, "ada@example.com", "wrong horse").await;
+    let wrong = started.elapsed();
+    let started = Instant::now();
+    let _ = login(&world, "nobody@example.com", "wrong horse").await;
+    let unknown = started.elapsed();
+    assert!(
+        unknown * 3 > wrong,
+        "unknown e-mail answered in {unknown:?}, wrong password in {wrong:?}"
+    );
+}
+
+#[tokio::test]
+async fn registering_a_taken_email_in_another_case_is_refused() {
+    let world = world();
+    world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let again = world
+        .accounts
+        .register(registration("ADA@example.com", "another one"))
+        .await;
+    assert!(matches!(again, Err(ServiceError::EmailTaken)), "{again:?}");
+}
+
+#[tokio::test]
+async fn profile_updates_need_a_field_and_a_free_email() {
+    let world = world();
+    let ada = world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    world
+        .accounts
+        .register(registration("grace@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let me = actor(ada.id, Role::User);
+    let empty = world.accounts.update_me(&me, ProfilePatch::default()).await;
+    match empty {
+        Err(ServiceError::Validation(violations)) => {
+            assert_eq!(
+                violations[0].to_string(),
+                "body: at least one of full_name, email is required"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let taken = ProfilePatch {
+        email: Some(Email::parse("grace@example.com").unwrap()),
+        full_name: None,
+    };
+    assert!(matches!(
+        world.accounts.update_me(&me, taken).await,
+        Err(ServiceError::EmailTaken)
+    ));
+    let renamed = ProfilePatch {
+        full_name: Some(FullName::parse("Countess").unwrap()),
+        email: None,
+    };
+    let updated = world.accounts.update_me(&me, renamed).await.unwrap();
+    assert_eq!(updated.full_name.as_str(), "Countess");
+    assert_eq!(world.accounts.me(&me).await.unwrap(), updated);
+}
+
+#[tokio::test]
+async fn a_deleted_account_is_not_found() {
+    let world = world();
+    let ada = world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    world.store.delete(ada.id).await.unwrap();
+    let me = world.accounts.me(&actor(ada.id, Role::User)).await;
+    assert!(
+        matches!(me, Err(ServiceError::NotFound(Resource::User))),
+        "{me:?}"
+    );
+}
+
+#[tokio::test]
+async fn projects_belong_to_their_owner_whatever_the_role() {
+    let world = world();
+    let ada = world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let eve = world
+        .accounts
+        .register(registration("eve@example.com", "correct horse"))
+        .await
+        .unwrap();
+    world.store.set_role(eve.id, Role::Admin).await.unwrap();
+    let (ada, eve) = (actor(ada.id, Role::User), actor(eve.id, Role::Admin));
+    let project = world
+        .projects
+        .create(
+            &ada,
+            NewProject::named(ProjectName::parse("Engine").unwrap()),
+        )
+        .await
+        .unwrap();
+    let rename = ProjectPatch {
+        name: Some(ProjectName::parse("Mine").unwrap()),
+        ..Default::default()
+    };
+    let not_found =
+        |r: Result<_, ServiceError>| matches!(r, Err(ServiceError::NotFound(Resource::Project)));
+    assert!(not_found(
+        world.projects.get(&eve, project.id).await.map(|_| ())
+    ));
+    assert!(not_found(
+        world
+            .projects
+            .update(&eve, project.id, rename.clone())
+            .await
+            .map(|_| ())
+    ));
+    assert!(not_found(world.projects.delete(&eve, project.id).await));
+    assert_eq!(
+        world
+            .projects
+            .list(&eve, None, PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        world
+            .projects
+            .update(&ada, project.id, rename)
+            .await
+            .unwrap()
+            .name
+            .as_str(),
+        "Mine"
+    );
+    let active = world
+        .projects
+        .list(&ada, Some(ProjectStatus::Active), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(active.total, 1);
+    world.projects.delete(&ada, project.id).await.unwrap();
+    assert!(not_found(
+        world.projects.get(&ada, project.id).await.map(|_| ())
+    ));
+}
+
+#[tokio::test]
+async fn an_empty_project_patch_is_a_validation_error() {
+    let world = world();
+    let ada = world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let ada = actor(ada.id, Role::User);
+    let project = world
+        .projects
+        .create(
+            &ada,
+            NewProject::named(ProjectName::parse("Engine").unwrap()),
+        )
+        .await
+        .unwrap();
+    match world
+        .projects
+        .update(&ada, project.id, ProjectPatch::default())
+        .await
+    {
+        Err(ServiceError::Validation(violations)) => {
+            assert_eq!(
+                violations[0].to_string(),
+                "body: at least one field is required"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn only_a_current_admin_manages_users() {
+    let world = world();
+    let ada = world
+        .accounts
+        .register(registration("ada@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let eve = world
+        .accounts
+        .register(registration("eve@example.com", "correct horse"))
+        .await
+        .unwrap();
+    let forbidden = |r: Result<(), ServiceError>| matches!(r, Err(ServiceError::Forbidden));
+
+    // A plain user, even one whose token claims admin, is refused.
+    for role in [Role::User, Role::Admin] {
+        let caller = actor(eve.id, role);
+        assert!(forbidden(
+            world
+                .admin
+                .list_users(&caller, PageRequest::default())
+                .await
+                .map(|_| ())
+        ));
+        assert!(forbidden(
+            world.admin.get_user(&caller, ada.id).await.map(|_| ())
+        ));
+        assert!(forbidden(
+            world
+                .admin
+                .set_role(&caller, ada.id, Role::Admin)
+                .await
+                .map(|_| ())
+        ));
+    }
+
+    world.store.set_role(ada.id, Role::Admin).await.unwrap();
+    let admin = actor(ada.id, Role::Admin);
+    assert_eq!(
+        world
+            .admin
+            .list_users(&admin, PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert_eq!(
+        world.admin.get_user(&admin, eve.id).await.unwrap().id,
+        eve.id
+    );
+    let missing = world.admin.get_user(&admin, UserId::generate()).await;
+    assert!(
+        matches!(missing, Err(ServiceError::NotFound(Resource::User))),
+        "{missing:?}"
+    );
+    let promoted = world
+        .admin
+        .set_role(&admin, eve.id, Role::Admin)
+        .await
+        .unwrap();
+    assert_eq!(promoted.role, Role::Admin);
+
+    // Eve demotes Ada; Ada's admin token is worth nothing now.
+    world
+        .admin
+        .set_role(&actor(eve.id, Role::Admin), ada.id, Role::User)
+        .await
+        .unwrap();
+    assert!(forbidden(
+        world
+            .admin
+            .list_users(&admin, PageRequest::default())
+            .await
+            .map(|_| ())
+    ));
+}
