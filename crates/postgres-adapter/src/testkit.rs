@@ -16,7 +16,10 @@
 //! parameters.
 
 use crate::{PgSettings, PgStore, SslMode, migrate};
-use std::time::Duration;
+use std::{
+    net::{SocketAddr, ToSocketAddrs},
+    time::Duration,
+};
 use tokio_postgres::{Client, Config, NoTls, config::Host};
 
 /// The listing statement of [`ProjectRepository::page`](trellis_ports::ProjectRepository::page),
@@ -50,7 +53,7 @@ impl TestDatabase {
     }
 
     /// A new database without any table, for migration tests.
-    pub async fn empty() -> Self {
+    pub async fn create_empty() -> Self {
         let admin = admin_config();
         let client = connect(&admin).await;
         Self::with_clause(client, admin, "").await
@@ -62,7 +65,7 @@ impl TestDatabase {
             .batch_execute(&format!("CREATE DATABASE \"{name}\" {clause}"))
             .await
             .unwrap_or_else(|e| panic!("creating test database {name}: {e:?}"));
-        let url = connection_string(&admin, &name);
+        let url = connection_string(&admin, &name, None);
         Self { name, admin, url }
     }
 
@@ -74,6 +77,42 @@ impl TestDatabase {
     /// A libpq `key=value` connection string for this database.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// A connection string for this database through `via` (a proxy in
+    /// front of the server, for fault-injection tests).
+    pub fn url_via(&self, via: SocketAddr) -> String {
+        connection_string(&self.admin, &self.name, Some(via))
+    }
+
+    /// The server's TCP address (the first host `DATABASE_URL` names).
+    pub fn server_addr(&self) -> SocketAddr {
+        let host = match self.admin.get_hosts().first() {
+            Some(Host::Tcp(name)) => name.clone(),
+            Some(Host::Unix(path)) => panic!(
+                "the test server is on a Unix socket ({}): give DATABASE_URL a TCP host",
+                path.display()
+            ),
+            None => "localhost".to_owned(),
+        };
+        let port = self.admin.get_ports().first().copied().unwrap_or(5432);
+        (host.as_str(), port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .unwrap_or_else(|| panic!("cannot resolve the test server's host {host}"))
+    }
+
+    /// How many migrations the database records as applied.
+    pub async fn applied_migrations(&self) -> usize {
+        let count: i64 = self
+            .client()
+            .await
+            .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+            .await
+            .and_then(|row| row.try_get(0))
+            .unwrap_or_else(|e| panic!("reading the migration history: {e:?}"));
+        usize::try_from(count).unwrap_or_default()
     }
 
     /// Test-sized settings for a [`PgStore`] on this database.
@@ -200,7 +239,7 @@ async fn build_template(client: &Client, admin: &Config, template: &str) {
     .await;
     run(format!("CREATE DATABASE \"{scratch}\"")).await;
     let store = PgStore::connect(PgSettings {
-        connection: connection_string(admin, &scratch),
+        connection: connection_string(admin, &scratch, None),
         pool_max: 1,
         connect_timeout: Duration::from_secs(5),
         idle_timeout: Duration::from_secs(30),
@@ -228,9 +267,13 @@ async fn build_template(client: &Client, admin: &Config, template: &str) {
     .await;
 }
 
-/// A `key=value` connection string for database `name` on `admin`'s server.
-fn connection_string(admin: &Config, name: &str) -> String {
+/// A `key=value` connection string for database `name` on `admin`'s
+/// server, or on `via` instead.
+fn connection_string(admin: &Config, name: &str, via: Option<SocketAddr>) -> String {
     let mut parts = Vec::new();
+    if let Some(via) = via {
+        parts.push(format!("host={} port={}", via.ip(), via.port()));
+    }
     let hosts: Vec<String> = admin
         .get_hosts()
         .iter()
@@ -239,11 +282,11 @@ fn connection_string(admin: &Config, name: &str) -> String {
             Host::Unix(path) => path.display().to_string(),
         })
         .collect();
-    if !hosts.is_empty() {
+    if !hosts.is_empty() && via.is_none() {
         parts.push(format!("host={}", quote(&hosts.join(","))));
     }
     let ports: Vec<String> = admin.get_ports().iter().map(u16::to_string).collect();
-    if !ports.is_empty() {
+    if !ports.is_empty() && via.is_none() {
         parts.push(format!("port={}", ports.join(",")));
     }
     if let Some(user) = admin.get_user() {

@@ -4,7 +4,7 @@ use trellis_postgres::{migrate, testkit::TestDatabase};
 
 #[tokio::test]
 async fn two_processes_migrating_one_empty_database_both_succeed_and_apply_it_once() {
-    let db = TestDatabase::empty().await;
+    let db = TestDatabase::create_empty().await;
     for _ in 0..3 {
         let (first, second) = (db.store(), db.store());
         let (a, b) = tokio::join!(migrate(&first), migrate(&second));
