@@ -76,18 +76,21 @@ impl PgStore {
     /// Runs one constant, parameterised statement on a pooled connection
     /// (prepared once per connection) and returns its rows.
     ///
-    /// Every repository call goes through here: it is bounded by the query
-    /// timeout (a connection that stops answering is dropped, not returned
-    /// to the pool), its errors are mapped in [`failure`], and a slow one is
-    /// logged.
+    /// Every repository call goes through here: the whole call, waiting for
+    /// a connection included, is bounded by the query timeout (a connection
+    /// that stops answering is dropped, not returned to the pool); its
+    /// errors are mapped in [`failure`]; a slow statement is logged.
     pub(crate) async fn rows(
         &self,
         sql: &'static str,
         params: Params<'_>,
     ) -> Result<Vec<Row>, RepositoryError> {
-        let client = self.client().await?;
+        let deadline = tokio::time::Instant::now() + self.query_timeout;
+        let client = tokio::time::timeout_at(deadline, self.client())
+            .await
+            .map_err(|_| failure::timed_out(self.query_timeout))??;
         let started = Instant::now();
-        let outcome = tokio::time::timeout(self.query_timeout, async {
+        let outcome = tokio::time::timeout_at(deadline, async {
             let statement = client.prepare_cached(sql).await?;
             client.query(&statement, params).await
         })
