@@ -72,11 +72,13 @@ pub(crate) fn unexpected(what: &'static str, reason: &'static str) -> Repository
 }
 
 /// States after which the same call may well succeed later: the connection
-/// or server went away, the server is starting or stopping or full, or the
-/// statement was cancelled (by `statement_timeout`).
+/// or server went away, the server is starting or stopping or full, the
+/// statement was cancelled (by `statement_timeout`), or it lost a deadlock
+/// or serialization race.
 fn is_transient(state: &SqlState) -> bool {
     let code = state.code();
     code.starts_with("08") // connection exception
+        || code.starts_with("40") // transaction rollback: deadlock, serialization failure
         || code.starts_with("53") // insufficient resources (too many connections, disk full)
         || code.starts_with("57") // operator intervention: shutdown, cancel, cannot connect now
 }

@@ -87,15 +87,7 @@ impl TestDatabase {
 
     /// The server's TCP address (the first host `DATABASE_URL` names).
     pub fn server_addr(&self) -> SocketAddr {
-        let host = match self.admin.get_hosts().first() {
-            Some(Host::Tcp(name)) => name.clone(),
-            Some(Host::Unix(path)) => panic!(
-                "the test server is on a Unix socket ({}): give DATABASE_URL a TCP host",
-                path.display()
-            ),
-            None => "localhost".to_owned(),
-        };
-        let port = self.admin.get_ports().first().copied().unwrap_or(5432);
+        let (host, port) = endpoint(&self.admin);
         (host.as_str(), port)
             .to_socket_addrs()
             .ok()
@@ -190,11 +182,14 @@ async fn connect(config: &Config) -> Client {
             tokio::spawn(connection);
             client
         }
-        Err(error) => panic!(
-            "cannot reach PostgreSQL at {} ({error}): start it with `docker compose up -d postgres`, \
-             or start the local cluster (`pg_ctlcluster 15 main start`), or set DATABASE_URL",
-            describe(config)
-        ),
+        Err(error) => {
+            let (host, port) = endpoint(config);
+            panic!(
+                "cannot reach PostgreSQL at {host}:{port} ({error}): start it with \
+                 `docker compose up -d postgres`, or start the local cluster \
+                 (`pg_ctlcluster 15 main start`), or set DATABASE_URL"
+            )
+        }
     }
 }
 
@@ -307,8 +302,8 @@ fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// Where `config` points, without credentials.
-fn describe(config: &Config) -> String {
+/// The first host and port `config` names (a Unix socket directory as its path).
+fn endpoint(config: &Config) -> (String, u16) {
     let host = config.get_hosts().first().map_or_else(
         || "localhost".to_owned(),
         |host| match host {
@@ -316,6 +311,5 @@ fn describe(config: &Config) -> String {
             Host::Unix(path) => path.display().to_string(),
         },
     );
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!("{host}:{port}")
+    (host, config.get_ports().first().copied().unwrap_or(5432))
 }
