@@ -140,7 +140,7 @@ async fn profile_updates_need_a_field_and_a_free_email() {
         Err(ServiceError::Validation(violations)) => {
             assert_eq!(
                 violations[0].to_string(),
-                "body: at least one of full_name, email is required"
+                "body: must contain at least one of: full_name, email"
             );
         }
         other => panic!("{other:?}"),
@@ -258,7 +258,7 @@ async fn an_empty_project_patch_is_a_validation_error() {
         Err(ServiceError::Validation(violations)) => {
             assert_eq!(
                 violations[0].to_string(),
-                "body: at least one field is required"
+                "body: must contain at least one of: name, description, status, budget, deadline"
             );
         }
         other => panic!("{other:?}"),
