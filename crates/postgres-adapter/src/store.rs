@@ -115,6 +115,9 @@ impl PgStore {
         sql: &Sql,
         params: Params<'_>,
     ) -> Result<Vec<Row>, RepositoryError> {
+        // Both ways must run the same statement: preparing would let
+        // PostgreSQL infer the type of a parameter missing from the list,
+        // sending it unnamed would not.
         if params.len() != sql.types.len() {
             return Err(failure::unexpected(
                 "statement",
