@@ -54,7 +54,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let store = match &config.database {
             Some(database) => {
-                let store = Store::postgres(database)?;
+                let store = Store::postgres(&database.settings)?;
                 if let (true, Some(pg)) = (database.run_migrations, store.as_postgres()) {
                     trellis_postgres::migrate(pg).await?;
                 }

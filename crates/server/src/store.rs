@@ -1,7 +1,6 @@
 //! The storage behind the repositories: PostgreSQL when configured, the
 //! in-memory store otherwise.
 
-use crate::config::{DatabaseConfig, SslMode};
 use std::sync::Arc;
 use trellis_memory::InMemoryStore;
 use trellis_ports::{ProjectRepository, StoreHealth, UserRepository};
@@ -42,8 +41,8 @@ impl Store {
     }
 
     /// A pool on PostgreSQL. Does not wait for the server to answer.
-    pub fn postgres(config: &DatabaseConfig) -> Result<Self, trellis_postgres::PgError> {
-        let store = PgStore::connect(settings(config))?;
+    pub fn postgres(settings: &PgSettings) -> Result<Self, trellis_postgres::PgError> {
+        let store = PgStore::connect(settings.clone())?;
         let shared = Arc::new(store.clone());
         Ok(Self {
             users: shared.clone(),
@@ -63,23 +62,5 @@ impl Store {
         if let Some(store) = &self.postgres {
             store.close();
         }
-    }
-}
-
-fn settings(config: &DatabaseConfig) -> PgSettings {
-    PgSettings {
-        connection: config.connection.clone(),
-        pool_max: config.pool_max,
-        connect_timeout: config.connect_timeout,
-        idle_timeout: config.idle_timeout,
-        query_timeout: config.query_timeout,
-        slow_query: config.slow_query,
-        ssl_mode: match config.ssl_mode {
-            SslMode::Disable => trellis_postgres::SslMode::Disable,
-            SslMode::Require => trellis_postgres::SslMode::Require,
-            SslMode::VerifyFull => trellis_postgres::SslMode::VerifyFull,
-        },
-        ssl_root_cert: config.ssl_root_cert.clone(),
-        prepared_statements: config.prepared_statements,
     }
 }

@@ -159,62 +159,7 @@ async fn the_quick_start_walk_and_a_burst_through_transaction_pooling() {
     let bouncer = PgBouncer::start(&database);
     let app = trellis_via(&bouncer, database, false).await;
 
-    let registered = app
-        .call(
-            Method::POST,
-            "/api/register",
-            None,
-            Some(json!({"email": "ada@example.com", "password": "correct horse", "full_name": "Ada"})),
-        )
-        .await;
-    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
-    let login = app
-        .call(
-            Method::POST,
-            "/api/login",
-            None,
-            Some(json!({"email": "ada@example.com", "password": "correct horse"})),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{login:?}");
-    let token = login.body["token"].as_str().unwrap().to_owned();
-    let me = app.get("/api/me", Some(&token)).await;
-    assert_eq!(me.status, StatusCode::OK, "{me:?}");
-    assert_eq!(me.body["user"]["id"], registered.body["user"]["id"]);
-
-    let created = app
-        .call(
-            Method::POST,
-            "/api/projects",
-            Some(&token),
-            Some(json!({"name": "Website Redesign", "budget": 15000.5, "deadline": "2099-12-31"})),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-    let id = created.body["project"]["id"].as_str().unwrap().to_owned();
-    let list = app.get("/api/projects", Some(&token)).await;
-    assert_eq!(list.status, StatusCode::OK, "{list:?}");
-    assert_eq!(list.body["total"], 1);
-    let patched = app
-        .call(
-            Method::PATCH,
-            &format!("/api/projects/{id}"),
-            Some(&token),
-            Some(json!({"status": "completed", "description": "shipped"})),
-        )
-        .await;
-    assert_eq!(patched.status, StatusCode::OK, "{patched:?}");
-    assert_eq!(patched.body["project"]["status"], "completed");
-    assert_eq!(patched.body["project"]["budget"], json!(15000.5));
-    let deleted = app
-        .call(
-            Method::DELETE,
-            &format!("/api/projects/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{deleted:?}");
+    let token = support::walk_the_quick_start(&app).await;
 
     // 32 at once: Trellis's 8 connections share PgBouncer's 2.
     let burst = (0..32).map(|n| {

@@ -8,6 +8,7 @@ mod source;
 pub use source::Source;
 
 use std::{fmt, net::IpAddr, path::PathBuf, time::Duration};
+use trellis_postgres::{PgSettings, SslMode};
 
 /// The deployment flavour, `APP_ENV`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,55 +28,17 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// TLS towards PostgreSQL, `DB_SSLMODE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
-    /// Plain TCP.
-    Disable,
-    /// TLS; the certificate chain is verified, the host name is not.
-    Require,
-    /// TLS; chain and host name are verified.
-    VerifyFull,
-}
-
-/// Where PostgreSQL is and how to talk to it.
-#[derive(Clone)]
+/// Where PostgreSQL is and how to talk to it: `DATABASE_URL` (or the old
+/// service's `DB_*` parts), `DB_POOL_MAX`, `DB_CONNECT_TIMEOUT_SECS`,
+/// `DB_IDLE_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`, `SLOW_QUERY_MS`,
+/// `DB_SSLMODE`, `DB_SSLROOTCERT` and `DB_PREPARED_STATEMENTS`, as the
+/// adapter takes them.
+#[derive(Debug, Clone)]
 pub struct DatabaseConfig {
-    /// Either a URL (`DATABASE_URL`) or the old service's `DB_*` parts, as a
-    /// libpq-style connection string.
-    pub connection: String,
-    /// `DB_POOL_MAX`.
-    pub pool_max: usize,
-    /// `DB_CONNECT_TIMEOUT_SECS`: connecting and waiting for a pooled connection.
-    pub connect_timeout: Duration,
-    /// `DB_IDLE_TIMEOUT_SECS`.
-    pub idle_timeout: Duration,
-    /// `DB_QUERY_TIMEOUT_SECS`: a whole storage operation.
-    pub query_timeout: Duration,
-    /// `SLOW_QUERY_MS`.
-    pub slow_query: Duration,
-    /// `DB_SSLMODE`.
-    pub ssl_mode: SslMode,
-    /// `DB_SSLROOTCERT`: an extra CA certificate (PEM) to trust.
-    pub ssl_root_cert: Option<PathBuf>,
+    /// The pool's settings (their `Debug` hides the connection string).
+    pub settings: PgSettings,
     /// `RUN_MIGRATIONS`: apply pending migrations at start.
     pub run_migrations: bool,
-    /// `DB_PREPARED_STATEMENTS`: prepare each statement once per connection
-    /// (the default). `false` behind PgBouncer older than 1.21 in
-    /// transaction mode, which cannot carry named prepared statements.
-    pub prepared_statements: bool,
-}
-
-impl fmt::Debug for DatabaseConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The connection string may hold a password.
-        f.debug_struct("DatabaseConfig")
-            .field("connection", &"<redacted>")
-            .field("pool_max", &self.pool_max)
-            .field("ssl_mode", &self.ssl_mode)
-            .field("prepared_statements", &self.prepared_statements)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The JWT signing secret; redacted in `Debug`.
@@ -365,7 +328,7 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
             ));
         }
     };
-    Ok(Some(DatabaseConfig {
+    let settings = PgSettings {
         connection,
         pool_max,
         connect_timeout: source.positive_secs("DB_CONNECT_TIMEOUT_SECS", 5)?,
@@ -377,8 +340,11 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
             .get("DB_SSLROOTCERT")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from),
-        run_migrations: source.parse("RUN_MIGRATIONS", true)?,
         prepared_statements: source.parse("DB_PREPARED_STATEMENTS", true)?,
+    };
+    Ok(Some(DatabaseConfig {
+        settings,
+        run_migrations: source.parse("RUN_MIGRATIONS", true)?,
     }))
 }
 

@@ -94,27 +94,27 @@ fn old_service_db_variables_build_a_connection_string() {
     .unwrap();
     let db = config.database.unwrap();
     assert_eq!(
-        db.connection,
+        db.settings.connection,
         r"host='db.internal' port=5432 dbname='projects' user='app' password='it\'s secret'"
     );
     assert!(!format!("{db:?}").contains("secret"));
-    assert_eq!(db.pool_max, 20);
-    assert_eq!(db.connect_timeout, Duration::from_secs(5));
-    assert_eq!(db.idle_timeout, Duration::from_secs(30));
-    assert_eq!(db.ssl_mode, SslMode::Disable);
-    assert!(db.prepared_statements);
+    assert_eq!(db.settings.pool_max, 20);
+    assert_eq!(db.settings.connect_timeout, Duration::from_secs(5));
+    assert_eq!(db.settings.idle_timeout, Duration::from_secs(30));
+    assert_eq!(db.settings.ssl_mode, SslMode::Disable);
+    assert!(db.settings.prepared_statements);
 }
 
 #[test]
 fn prepared_statements_can_be_turned_off_for_pgbouncer() {
     let url = ("DATABASE_URL", "postgres://pgbouncer:6432/trellis");
     let on = config(&[url]).unwrap().database.unwrap();
-    assert!(on.prepared_statements);
+    assert!(on.settings.prepared_statements);
     let off = config(&[url, ("DB_PREPARED_STATEMENTS", "false")])
         .unwrap()
         .database
         .unwrap();
-    assert!(!off.prepared_statements);
+    assert!(!off.settings.prepared_statements);
     assert!(format!("{off:?}").contains("prepared_statements: false"));
 }
 

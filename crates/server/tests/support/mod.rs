@@ -182,3 +182,86 @@ impl TestApp {
         self.handle.stop(true).await;
     }
 }
+
+/// The old service's quick-start, as an HTTP client walks it: register,
+/// log in, me, create a project, list, `PUT {"status":"completed"}`, delete,
+/// and the project is gone. Returns the token.
+pub async fn walk_the_quick_start(app: &TestApp) -> String {
+    let registered = app
+        .call(
+            Method::POST,
+            "/api/register",
+            None,
+            Some(json!({"email": "Ada@Example.com", "password": "correct horse", "full_name": "Ada"})),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+    assert_eq!(registered.body["user"]["email"], "ada@example.com");
+    assert!(registered.body["user"].get("password_hash").is_none());
+
+    let login = app
+        .call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({"email": "ada@example.com", "password": "correct horse"})),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{login:?}");
+    let token = login.body["token"].as_str().unwrap().to_owned();
+
+    let me = app.get("/api/me", Some(&token)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["user"]["id"], registered.body["user"]["id"]);
+
+    let created = app
+        .call(
+            Method::POST,
+            "/api/projects",
+            Some(&token),
+            Some(json!({"name": "Website Redesign", "description": "Q1", "budget": 15000.5, "deadline": "2099-12-31"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let project = &created.body["project"];
+    assert_eq!(project["status"], "active");
+    assert_eq!(project["budget"], json!(15000.5));
+    assert_eq!(project["deadline"], "2099-12-31");
+    let id = project["id"].as_str().unwrap().to_owned();
+
+    let list = app.get("/api/projects", Some(&token)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["total"], 1);
+    assert_eq!(list.body["page"], 1);
+    assert_eq!(list.body["limit"], 20);
+    assert_eq!(list.body["totalPages"], 1);
+    assert_eq!(list.body["data"][0]["id"], id.as_str());
+
+    let put = app
+        .call(
+            Method::PUT,
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            Some(json!({"status": "completed"})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{put:?}");
+    assert_eq!(put.body["project"]["status"], "completed");
+    assert_eq!(put.body["project"]["name"], "Website Redesign");
+    assert_eq!(put.body["project"]["budget"], json!(15000.5));
+
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert!(deleted.body.is_null());
+    let gone = app.get(&format!("/api/projects/{id}"), Some(&token)).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert_eq!(gone.error(), "Project not found");
+    token
+}
