@@ -5,6 +5,7 @@
 //! client sees one short line; the cause chain of an unexpected failure goes
 //! to the log only.
 
+use crate::json::JsonAnswer;
 use crate::request_id::RequestId;
 use actix_web::{
     HttpResponse, ResponseError,
@@ -182,7 +183,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(body)
+        response.json_utf8(body)
     }
 }
 

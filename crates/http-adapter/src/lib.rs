@@ -11,6 +11,7 @@ pub mod body;
 pub mod dto;
 pub mod error;
 pub mod hardening;
+pub mod json;
 pub mod openapi;
 pub mod query;
 pub mod request_id;

@@ -11,6 +11,7 @@
 //! the API's JSON error body instead.
 
 use super::rate_limit::{LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER};
+use crate::json::JsonAnswer;
 use crate::{error::ErrorBody, request_id::RequestId};
 use actix_cors::{Cors, CorsError};
 use actix_web::{
@@ -188,7 +189,7 @@ fn refusal_message(error: &CorsError) -> &'static str {
 
 fn json_refusal(message: &'static str) -> HttpResponse<BoxBody> {
     let request_id = RequestId::current();
-    HttpResponse::BadRequest().json(ErrorBody {
+    HttpResponse::BadRequest().json_utf8(ErrorBody {
         error: message.to_owned(),
         request_id: request_id.as_ref().map_or("", RequestId::as_str),
         details: None,

@@ -1,6 +1,7 @@
 //! Signing up, logging in, and one's own profile.
 
 use super::method_not_allowed;
+use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
     ApiError, AppState,
@@ -56,7 +57,7 @@ pub(crate) async fn register(
     Input(registration): Input<Registration>,
 ) -> Result<HttpResponse, ApiError> {
     let user = state.accounts.register(registration).await?;
-    Ok(HttpResponse::Created().json(session(&state, user)?))
+    Ok(HttpResponse::Created().json_utf8(session(&state, user)?))
 }
 
 /// `200 {"user", "token"}`.
@@ -89,7 +90,7 @@ pub(crate) async fn login(
         .accounts
         .login(credentials.email, credentials.password)
         .await?;
-    Ok(HttpResponse::Ok().json(session(&state, user)?))
+    Ok(HttpResponse::Ok().json_utf8(session(&state, user)?))
 }
 
 fn session(state: &AppState, user: User) -> Result<Session, ApiError> {
@@ -119,7 +120,7 @@ pub(crate) async fn me(
     AuthUser(actor): AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let user = state.accounts.me(&actor).await?;
-    Ok(HttpResponse::Ok().json(UserEnvelope::from(user)))
+    Ok(HttpResponse::Ok().json_utf8(UserEnvelope::from(user)))
 }
 
 /// `200 {"user"}` after changing the caller's name or e-mail.
@@ -149,5 +150,5 @@ pub(crate) async fn update_me(
     Input(patch): Input<ProfilePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let user = state.accounts.update_me(&actor, patch).await?;
-    Ok(HttpResponse::Ok().json(UserEnvelope::from(user)))
+    Ok(HttpResponse::Ok().json_utf8(UserEnvelope::from(user)))
 }

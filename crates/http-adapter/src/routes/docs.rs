@@ -55,7 +55,7 @@ pub(crate) async fn document() -> Result<HttpResponse, ApiError> {
     let json = openapi::json()
         .map_err(|error| ApiError::Internal(format!("OpenAPI document: {error}").into()))?;
     Ok(HttpResponse::Ok()
-        .content_type("application/json")
+        .content_type(crate::json::JSON_UTF8)
         .body(json))
 }
 

@@ -2,6 +2,7 @@
 
 use super::method_not_allowed;
 use crate::AppState;
+use crate::json::JsonAnswer;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -71,7 +72,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub(crate) async fn live(state: web::Data<AppState>) -> HttpResponse {
     let uptime = state.started_at.elapsed().as_secs_f64();
-    HttpResponse::Ok().json(Liveness {
+    HttpResponse::Ok().json_utf8(Liveness {
         status: Status::Ok,
         uptime,
     })
@@ -103,13 +104,13 @@ pub(crate) async fn live(state: web::Data<AppState>) -> HttpResponse {
 )]
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(Readiness {
+        Ok(()) => HttpResponse::Ok().json_utf8(Readiness {
             status: Status::Ok,
             database: Database::Ok,
         }),
         Err(error) => {
             tracing::warn!(error = ?error, "readiness probe: storage unreachable");
-            HttpResponse::ServiceUnavailable().json(Readiness {
+            HttpResponse::ServiceUnavailable().json_utf8(Readiness {
                 status: Status::Unavailable,
                 database: Database::Unreachable,
             })

@@ -2,6 +2,7 @@
 //! like a missing one, so its existence is never revealed.
 
 use super::method_not_allowed;
+use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
     ApiError, AppState,
@@ -58,7 +59,7 @@ pub(crate) async fn list(
         .projects
         .list(&actor, query.status, query.page)
         .await?;
-    Ok(HttpResponse::Ok().json(PageView::<ProjectView>::from(page)))
+    Ok(HttpResponse::Ok().json_utf8(PageView::<ProjectView>::from(page)))
 }
 
 /// `201 {"project"}`.
@@ -93,7 +94,7 @@ pub(crate) async fn create(
     Input(project): Input<NewProject>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state.projects.create(&actor, project).await?;
-    Ok(HttpResponse::Created().json(ProjectEnvelope::from(project)))
+    Ok(HttpResponse::Created().json_utf8(ProjectEnvelope::from(project)))
 }
 
 /// `200 {"project"}`.
@@ -118,7 +119,7 @@ pub(crate) async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state.projects.get(&actor, project_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json(ProjectEnvelope::from(project)))
+    Ok(HttpResponse::Ok().json_utf8(ProjectEnvelope::from(project)))
 }
 
 /// `PUT`: the same partial update as [`update`], kept for the old
@@ -183,7 +184,7 @@ pub(crate) async fn update(
         .projects
         .update(&actor, project_id(&id)?, patch)
         .await?;
-    Ok(HttpResponse::Ok().json(ProjectEnvelope::from(project)))
+    Ok(HttpResponse::Ok().json_utf8(ProjectEnvelope::from(project)))
 }
 
 /// `204`, no body.

@@ -1,6 +1,7 @@
 //! Managing accounts: admins only.
 
 use super::method_not_allowed;
+use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
     ApiError, AppState,
@@ -55,7 +56,7 @@ pub(crate) async fn list(
     PageQuery(page): PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = state.admin.list_users(&actor, page).await?;
-    Ok(HttpResponse::Ok().json(PageView::<UserView>::from(page)))
+    Ok(HttpResponse::Ok().json_utf8(PageView::<UserView>::from(page)))
 }
 
 /// `200 {"user"}`.
@@ -84,7 +85,7 @@ pub(crate) async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = state.admin.get_user(&actor, user_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json(UserEnvelope::from(user)))
+    Ok(HttpResponse::Ok().json_utf8(UserEnvelope::from(user)))
 }
 
 /// `200 {"user"}` with the new role.
@@ -117,5 +118,5 @@ pub(crate) async fn set_role(
     Input(RoleChange(role)): Input<RoleChange>,
 ) -> Result<HttpResponse, ApiError> {
     let user = state.admin.set_role(&actor, user_id(&id)?, role).await?;
-    Ok(HttpResponse::Ok().json(UserEnvelope::from(user)))
+    Ok(HttpResponse::Ok().json_utf8(UserEnvelope::from(user)))
 }

@@ -58,14 +58,20 @@ impl Reply {
     /// Asserts a success status and a JSON body, and returns the body.
     pub fn ok(&self, status: u16) -> Value {
         assert_eq!(self.status.as_u16(), status, "{:?}", self.bytes);
-        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some(trellis_http::json::JSON_UTF8)
+        );
         self.json()
     }
 
     /// Asserts the contract's error shape, and returns the body.
     pub fn error(&self, status: u16, message: &str) -> Value {
         assert_eq!(self.status.as_u16(), status, "{:?}", self.bytes);
-        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some(trellis_http::json::JSON_UTF8)
+        );
         let body = self.json();
         assert_eq!(body["error"], message, "{body}");
         let id = self.header("x-request-id").expect("X-Request-Id");
