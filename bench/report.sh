@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Renders RESULTS.md (on stdout) from the figures bench/run.sh measured.
+#
+#   bench/report.sh RESULTS_TSV PGBENCH_TSV BCRYPT_MS CORES CPU_MODEL PG_VERSION COMMIT \
+#                   DURATION WARMUP COMMANDS_FILE
+#
+# RESULTS_TSV: scenario, clients, req/s, p50, p99, p99.9 (ms), status errors,
+# socket errors, peak RSS (MB), CPU seconds. PGBENCH_TSV: scenario, tps.
+set -euo pipefail
+
+(($# == 10)) || { sed -n '2,9p' "$0" >&2; exit 2; }
+results=$1 pgbench=$2 bcrypt_ms=$3 cores=$4 cpu_model=$5 pg_version=$6 commit=$7
+duration=$8 warmup=$9 commands=${10}
+
+# The value of column $2 (1-based) of scenario $1 in file $3 (default: results).
+value() { awk -F'\t' -v name="$1" -v col="$2" '$1 == name { print $col; exit }' "${3:-$results}"; }
+# awk arithmetic on the given expression, printed with format $1.
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# "met" or "missed" from an awk condition.
+verdict() { awk "BEGIN { print (($1) ? \"met\" : \"missed\") }"; }
+
+cat <<EOF
+# Trellis benchmark results
+
+Written by \`bench/run.sh\` (do not edit by hand; run it again). Each scenario ran
+${duration} s after a ${warmup} s warm-up, against Trellis's release build on PostgreSQL,
+on the same machine as the load generator.
+
+## Machine
+
+| | |
+|---|---|
+| cores | ${cores} |
+| CPU | ${cpu_model} |
+| PostgreSQL | ${pg_version} |
+| trellis commit | ${commit} |
+| run at | $(date -u +%Y-%m-%dT%H:%MZ) |
+
+Trellis ran with \`RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 BCRYPT_COST=12 RUST_LOG=warn\`,
+a fixed \`JWT_SECRET\` and its defaults otherwise (workers = cores, pool of 20
+connections). The data: a user with 50 projects, one with 10,000, a writer and a
+mixer with 50 each, and 1,000 other users with 10 projects each (\`bench/seed.sql\`).
+
+## Why wrk
+
+wrk (Debian's \`wrk\` package) is an event-loop C client: one thread drives 32
+keep-alive connections at a small fraction of a core, which matters when the load
+generator shares 2 cores with the server and PostgreSQL. Its Lua hooks build POST
+bodies and the read/write mix per request, its \`done\` hook reports exact latency
+percentiles (p50, p99, p99.9 from its HDR-style histogram) and the error counts in
+a line the harness parses (\`bench/wrk/report.lua\`). ab has no scripting and
+Keep-Alive quirks; hey and oha need Go or Rust toolchains from outside Debian's
+packages, and spend more CPU per request than wrk.
+
+## Figures
+
+Latencies in ms. Errors: responses with status ≥ 400 / socket errors (connect,
+read, write, timeout). RSS: the highest VmRSS of the server sampled every 100 ms
+during the measured part; CPU: the server's user + system seconds in it.
+
+| scenario | clients | req/s | p50 | p99 | p99.9 | errors (status / socket) | peak RSS MB | CPU s |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+EOF
+awk -F'\t' '{
+  rss = ($9 > 0) ? $9 : "—"; cpu = ($9 > 0) ? $10 : "—"
+  printf "| %s | %d | %s | %s | %s | %s | %d / %d | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, rss, cpu
+}' "$results"
+cat <<EOF
+
+\`login-storm\` is the 32-client login load that ran beside \`me-during-login-storm\`
+(its RSS and CPU are in that row).
+
+## Ceiling: the same SQL in pgbench
+
+pgbench runs the statements of \`crates/postgres-adapter\` (\`bench/pgbench/\`),
+\`-M prepared\`, 32 clients, one thread, ${duration} s, on the same database.
+
+| scenario | trellis req/s | pgbench tps | trellis ÷ pgbench |
+|---|---:|---:|---:|
+EOF
+while IFS=$'\t' read -r name tps; do
+  rps=$(value "$name" 3)
+  printf '| %s | %s | %s | %s |\n' "$name" "$rps" "$tps" "$(calc '%.0f %%' "100 * $rps / $tps")"
+done <"$pgbench"
+
+login_rps=$(value login 3)
+bcrypt_ceiling=$(calc '%.2f' "$cores * 1000 / $bcrypt_ms")
+cat <<EOF
+
+## Ceiling: bcrypt
+
+One cost-12 hash takes ${bcrypt_ms} ms on one core (\`bcrypt_cost\` example, median),
+so ${cores} cores can verify at most ${bcrypt_ceiling} logins/s. Trellis logged in
+${login_rps}/s at 8 clients: $(calc '%.0f %%' "100 * $login_rps / $bcrypt_ceiling") of that ceiling.
+
+## Targets
+
+Reference: the Node service on this kind of machine (wrk -t1 -c32, 15 s).
+
+| target | measured | verdict |
+|---|---|---|
+EOF
+
+row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
+rate_target() { # scenario node-rps node-p99
+  local name=$1 node_rps=$2 node_p99=$3 rps p99
+  rps=$(value "$name" 3)
+  p99=$(value "$name" 5)
+  row "$name ≥ 10 × $node_rps req/s and p99 ≤ $node_p99 ms ÷ 5" \
+    "$rps req/s ($(calc '%.1f' "$rps / $node_rps")×), p99 $p99 ms" \
+    "$(verdict "$rps >= 10 * $node_rps && $p99 <= $node_p99 / 5")"
+}
+rate_target list-50 383 128
+rate_target me 509 122
+rate_target create 357 352
+for name in list-50 get me; do
+  rps=$(value "$name" 3)
+  tps=$(value "$name" 2 "$pgbench")
+  row "$name ≥ 70 % of pgbench" "$(calc '%.0f %%' "100 * $rps / $tps")" "$(verdict "$rps >= 0.7 * $tps")"
+done
+row "login ≥ 90 % of the bcrypt ceiling" "$(calc '%.0f %%' "100 * $login_rps / $bcrypt_ceiling")" \
+  "$(verdict "$login_rps >= 0.9 * $bcrypt_ceiling")"
+me_p99=$(value me 5)
+storm_p99=$(value me-during-login-storm 5)
+row "me p99 during a login storm ≤ 3 × without" "$storm_p99 ms vs $me_p99 ms ($(calc '%.1f' "$storm_p99 / $me_p99")×)" \
+  "$(verdict "$storm_p99 <= 3 * $me_p99")"
+page1=$(value list-10k-page1 3)
+page400=$(value list-10k-page400 3)
+pg_page1=$(value list-10k-page1 2 "$pgbench")
+pg_page400=$(value list-10k-page400 2 "$pgbench")
+row "page 400 within 3 × page 1 (10,000 projects)" \
+  "$page1 vs $page400 req/s ($(calc '%.1f' "$page1 / $page400")× slower; pgbench alone: $(calc '%.1f' "$pg_page1 / $pg_page400")×)" \
+  "$(verdict "$page1 <= 3 * $page400")"
+rss=$(awk -F'\t' '$9 > max { max = $9 } END { print max + 0 }' "$results")
+row "RSS ≤ 40 MB" "$rss MB (highest of all scenarios)" "$(verdict "$rss <= 40")"
+errors=$(awk -F'\t' '{ sum += $7 + $8 } END { print sum + 0 }' "$results")
+row "zero errors" "$errors" "$(verdict "$errors == 0")"
+
+cat <<EOF
+
+Where a target is missed, the figures above say what bounds it: the pgbench column
+is what PostgreSQL alone does with the same statements on the same cores, the CPU
+column how much of the ${cores} cores × ${duration} s the server itself used, and the
+bcrypt line what the hashing allows.
+
+## Commands
+
+\`\$TOKEN\` is the bench user's JWT, \`\$UID\` its id; the port is chosen per run.
+
+\`\`\`sh
+EOF
+cat "$commands"
+echo '```'
