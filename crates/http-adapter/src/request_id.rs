@@ -7,8 +7,8 @@
 
 use actix_web::{
     Error, HttpMessage,
-    body::EitherBody,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    error::InternalError,
     http::header::{HeaderName, HeaderValue},
 };
 use futures_util::future::{LocalBoxFuture, Ready, ready};
@@ -71,7 +71,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = RequestIdentityMiddleware<S>;
     type InitError = ();
@@ -95,7 +95,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -105,18 +105,28 @@ where
         let id = RequestId::from_incoming(req.headers().get(HEADER));
         req.extensions_mut().insert(id.clone());
         let service = Rc::clone(&self.service);
-        let request = req.request().clone();
         Box::pin(CURRENT.scope(id.clone(), async move {
-            let mut response = match service.call(req).await {
-                Ok(response) => response.map_into_left_body(),
+            let header = HeaderValue::from_str(id.as_str()).ok();
+            match service.call(req).await {
+                Ok(mut response) => {
+                    if let Some(value) = header {
+                        response.headers_mut().insert(HEADER, value);
+                    }
+                    Ok(response)
+                }
                 // An error that escaped every inner layer: render it here,
-                // inside the scope, so that its body still names the request.
-                Err(error) => ServiceResponse::from_err(error, request).map_into_right_body(),
-            };
-            if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-                response.headers_mut().insert(HEADER, value);
+                // inside the scope, so that its body and headers still name
+                // the request, and pass the rendered answer on. (No clone of
+                // the request may be kept across the inner call to answer
+                // it here: the router needs the only reference to match it.)
+                Err(error) => {
+                    let mut rendered = error.error_response();
+                    if let Some(value) = header {
+                        rendered.headers_mut().insert(HEADER, value);
+                    }
+                    Err(InternalError::from_response(error, rendered).into())
+                }
             }
-            Ok(response)
         }))
     }
 }
@@ -124,6 +134,58 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ApiError;
+    use actix_web::{
+        App, HttpResponse,
+        body::to_bytes,
+        test::{TestRequest, call_service, init_service, try_call_service},
+        web,
+    };
+
+    #[actix_web::test]
+    async fn routed_answers_and_escaped_errors_both_name_the_request() {
+        let app = init_service(
+            App::new()
+                .route("/ok", web::get().to(HttpResponse::Ok))
+                .wrap_fn(|req, srv| {
+                    let refuse = req.path() == "/refused";
+                    let call = srv.call(req);
+                    async move {
+                        if refuse {
+                            Err(ApiError::TooManyRequests {
+                                retry_after_secs: 7,
+                            }
+                            .into())
+                        } else {
+                            call.await
+                        }
+                    }
+                })
+                .wrap(RequestIdentity),
+        )
+        .await;
+        let ok = TestRequest::get()
+            .uri("/ok")
+            .insert_header((HEADER, "id-1"))
+            .to_request();
+        let ok = call_service(&app, ok).await;
+        assert_eq!(ok.headers().get(HEADER).unwrap(), "id-1");
+
+        let refused = TestRequest::get()
+            .uri("/refused")
+            .insert_header((HEADER, "id-2"))
+            .to_request();
+        let error = try_call_service(&app, refused).await.err().unwrap();
+        // Rendered outside the request's scope, as the server would.
+        let response = error.error_response();
+        assert_eq!(response.status().as_u16(), 429);
+        assert_eq!(response.headers().get(HEADER).unwrap(), "id-2");
+        assert_eq!(response.headers().get("retry-after").unwrap(), "7");
+        let body = to_bytes(response.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["request_id"], "id-2");
+        assert_eq!(body["error"], "Too many requests");
+    }
 
     #[test]
     fn keeps_sane_ids_and_replaces_others() {

@@ -17,9 +17,9 @@ pub enum StartError {
     /// The listening socket could not be bound.
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
-    /// The password hasher or token keys could not be made.
-    #[error("security: {0}")]
-    Security(String),
+    /// The password hasher refused its cost.
+    #[error("password hashing: {0}")]
+    Hasher(#[from] trellis_services::InvalidCost),
 }
 
 /// A built, not yet running, Trellis server.
@@ -58,10 +58,7 @@ impl Application {
         if config.jwt_secret_generated {
             tracing::warn!("JWT_SECRET is not set: using a random secret; tokens die with this process");
         }
-        let hasher: Arc<dyn PasswordHasher> = Arc::new(
-            BcryptHasher::new(config.bcrypt_cost).map_err(|e| StartError::Security(e.to_string()))?,
-        );
-        let clock = Arc::new(SystemClock);
+        let hasher: Arc<dyn PasswordHasher> = Arc::new(BcryptHasher::new(config.bcrypt_cost)?);
         let state = AppState {
             accounts: Arc::new(AccountsService::new(store.users.clone(), hasher)),
             projects: Arc::new(ProjectsService::new(store.projects.clone())),
@@ -70,8 +67,8 @@ impl Application {
             tokens: TokenKeys::new(config.jwt_secret.expose(), config.jwt_lifetime),
             started_at: Instant::now(),
             body_limit: config.server.body_limit_bytes,
+            clock: Arc::new(SystemClock),
         };
-        let _ = clock;
         let server_config = &config.server;
         let listener = TcpListener::bind((server_config.host, server_config.port))?;
         let port = listener.local_addr()?.port();

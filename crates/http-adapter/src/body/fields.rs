@@ -1,0 +1,327 @@
+//! The fields of a body, JSON or form alike, read one by one into domain
+//! values while every failure is recorded.
+
+use crate::ApiError;
+use serde_json::value::RawValue;
+use std::{collections::HashMap, fmt};
+use trellis_domain::{Change, Violation, Violations};
+
+/// One field's value as it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// JSON `null`.
+    Null,
+    /// A JSON string, or any form value.
+    Text(String),
+    /// A JSON number, as written (so that `0.1` stays exactly `0.1`).
+    Number(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A JSON array or object.
+    Compound,
+}
+
+impl Value {
+    fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        let text = raw.get();
+        Ok(match text.as_bytes().first() {
+            Some(b'n') => Self::Null,
+            Some(b't') => Self::Bool(true),
+            Some(b'f') => Self::Bool(false),
+            Some(b'"') => Self::Text(serde_json::from_str(text)?),
+            Some(b'[' | b'{') => Self::Compound,
+            _ => Self::Number(text.to_owned()),
+        })
+    }
+}
+
+/// What kind of value a field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string.
+    Text,
+    /// A decimal: a JSON number (not a string), or a form value's text
+    /// (forms can only send text).
+    Decimal,
+}
+
+impl Kind {
+    /// The text to parse, or why the value is of the wrong type.
+    fn text(self, value: &Value, from_form: bool) -> Result<&str, &'static str> {
+        match (self, value) {
+            (Kind::Text, Value::Text(text)) | (Kind::Decimal, Value::Number(text)) => Ok(text),
+            (Kind::Decimal, Value::Text(text)) if from_form => Ok(text),
+            (Kind::Text, _) => Err("must be a string"),
+            (Kind::Decimal, _) => Err("must be a number"),
+        }
+    }
+}
+
+/// The top-level fields of a body, and the violations found while reading
+/// them. Fields no request type asks for are ignored.
+///
+/// In a **form** every value is text, and an empty value of a field that
+/// may be null (`description`, `budget`, `deadline`) means null: absent on
+/// create, cleared on update. An empty value of any other field is checked
+/// like any other text (an empty name "must not be empty").
+#[derive(Debug, Default)]
+pub struct Fields {
+    values: HashMap<String, Value>,
+    from_form: bool,
+    report: Violations,
+}
+
+impl Fields {
+    /// The fields of a JSON object. Syntax errors are `Invalid JSON`; valid
+    /// JSON that is not an object is a validation error.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ApiError> {
+        let object: HashMap<String, &RawValue> =
+            serde_json::from_slice(bytes).map_err(|error| match error.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::Validation(vec![Violation::new("body", "must be a JSON object")])
+                }
+                _ => ApiError::InvalidJson,
+            })?;
+        let values = object
+            .into_iter()
+            .map(|(name, raw)| Value::from_raw(raw).map(|value| (name, value)))
+            .collect::<Result<_, _>>()
+            .map_err(|_| ApiError::InvalidJson)?;
+        Ok(Self {
+            values,
+            ..Self::default()
+        })
+    }
+
+    /// The fields of an `application/x-www-form-urlencoded` body (the last
+    /// of repeated names wins).
+    pub fn from_form(bytes: &[u8]) -> Self {
+        let values = form_pairs(bytes)
+            .map(|(name, value)| (name, Value::Text(value)))
+            .collect();
+        Self {
+            values,
+            from_form: true,
+            report: Violations::default(),
+        }
+    }
+
+    /// A field that must be present and not null.
+    pub fn required<T, E: fmt::Display>(
+        &mut self,
+        name: &'static str,
+        kind: Kind,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match self.take(name) {
+            None | Some(Value::Null) => {
+                self.report.push(name, "is required");
+                None
+            }
+            Some(value) => self.parse(name, kind, &value, parse),
+        }
+    }
+
+    /// A field that may be absent but, when sent, must not be null (a
+    /// name or a status in an update).
+    pub fn present<T, E: fmt::Display>(
+        &mut self,
+        name: &'static str,
+        kind: Kind,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match self.take(name) {
+            None => None,
+            Some(Value::Null) => {
+                self.report.push(name, "must not be null");
+                None
+            }
+            Some(value) => self.parse(name, kind, &value, parse),
+        }
+    }
+
+    /// A nullable field of a new resource: absent and null both mean none.
+    pub fn optional<T, E: fmt::Display>(
+        &mut self,
+        name: &'static str,
+        kind: Kind,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match self.change(name, kind, parse) {
+            Change::Set(value) => Some(value),
+            Change::Keep | Change::Clear => None,
+        }
+    }
+
+    /// A nullable field of an update: absent keeps it, null clears it.
+    pub fn change<T, E: fmt::Display>(
+        &mut self,
+        name: &'static str,
+        kind: Kind,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Change<T> {
+        match self.take(name) {
+            None => Change::Keep,
+            Some(Value::Null) => Change::Clear,
+            Some(Value::Text(text)) if self.from_form && text.is_empty() => Change::Clear,
+            Some(value) => self
+                .parse(name, kind, &value, parse)
+                .map_or(Change::Keep, Change::Set),
+        }
+    }
+
+    /// Whether some field has failed so far.
+    pub fn has_failed(&self) -> bool {
+        !self.report.is_empty()
+    }
+
+    /// Records a violation that no single field's parser can see.
+    pub fn violate(&mut self, name: &'static str, message: impl Into<String>) {
+        self.report.push(name, message);
+    }
+
+    /// `Ok(value)` if nothing failed, else every violation recorded.
+    ///
+    /// `value` is `None` only when a field failed, which recorded why.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, Vec<Violation>> {
+        match (self.report.into_result(()), value) {
+            (Ok(()), Some(value)) => Ok(value),
+            (Ok(()), None) => Err(Vec::new()),
+            (Err(violations), _) => Err(violations),
+        }
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.values.remove(name)
+    }
+
+    fn parse<T, E: fmt::Display>(
+        &mut self,
+        name: &'static str,
+        kind: Kind,
+        value: &Value,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let text = kind
+            .text(value, self.from_form)
+            .map_err(|message| message.to_owned());
+        self.report.check(
+            name,
+            text.and_then(|text| parse(text).map_err(|e| e.to_string())),
+        )
+    }
+}
+
+/// The name/value pairs of a form body, decoded.
+fn form_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+        .unwrap_or_default()
+        .into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(body: &str) -> Fields {
+        Fields::from_json(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn json_values_keep_their_kind_and_exact_numbers() {
+        let mut fields =
+            json(r#" { "a" : "x\"y" , "b":0.10,"c" :null, "d": true,"e":[1],"f":{"g":1} } "#);
+        assert_eq!(fields.take("a"), Some(Value::Text("x\"y".into())));
+        assert_eq!(fields.take("b"), Some(Value::Number("0.10".into())));
+        assert_eq!(fields.take("c"), Some(Value::Null));
+        assert_eq!(fields.take("d"), Some(Value::Bool(true)));
+        assert_eq!(fields.take("e"), Some(Value::Compound));
+        assert_eq!(fields.take("f"), Some(Value::Compound));
+        assert_eq!(fields.take("z"), None);
+    }
+
+    #[test]
+    fn syntax_errors_and_non_objects_are_told_apart() {
+        for broken in ["{", "{\"a\":}", "nope", "{\"a\":1}x"] {
+            assert!(
+                matches!(
+                    Fields::from_json(broken.as_bytes()),
+                    Err(ApiError::InvalidJson)
+                ),
+                "{broken}"
+            );
+        }
+        for not_object in ["[]", "\"x\"", "3", "null"] {
+            match Fields::from_json(not_object.as_bytes()) {
+                Err(ApiError::Validation(v)) => {
+                    assert_eq!(v[0].to_string(), "body: must be a JSON object")
+                }
+                other => panic!("{not_object}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_types_and_missing_fields_are_all_reported() {
+        let mut fields = json(r#"{"name":5,"budget":"abc","status":null}"#);
+        let name = fields.required("name", Kind::Text, |s| Ok::<_, &str>(s.to_owned()));
+        let budget = fields.optional("budget", Kind::Decimal, trellis_domain::Budget::parse);
+        let status = fields.present("status", Kind::Text, |s| Ok::<_, &str>(s.to_owned()));
+        let email = fields.required("email", Kind::Text, |s| Ok::<_, &str>(s.to_owned()));
+        assert!(name.is_none() && budget.is_none() && status.is_none() && email.is_none());
+        let details: Vec<String> = fields
+            .finish(Some(()))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "name: must be a string",
+                "budget: must be a number",
+                "status: must not be null",
+                "email: is required"
+            ]
+        );
+    }
+
+    #[test]
+    fn changes_keep_clear_and_set() {
+        let mut fields = json(r#"{"a":null,"b":"x","c":""}"#);
+        let parse = |s: &str| Ok::<_, &str>(s.to_owned());
+        assert_eq!(fields.change("a", Kind::Text, parse), Change::Clear);
+        assert_eq!(
+            fields.change("b", Kind::Text, parse),
+            Change::Set("x".into())
+        );
+        assert_eq!(
+            fields.change("c", Kind::Text, parse),
+            Change::Set(String::new())
+        );
+        assert_eq!(fields.change("d", Kind::Text, parse), Change::Keep);
+        assert_eq!(fields.finish(Some(1)).unwrap(), 1);
+    }
+
+    #[test]
+    fn forms_are_text_and_empty_nullable_values_clear() {
+        let mut fields = Fields::from_form(b"name=&description=&budget=12.5&full+name=A+B%21");
+        let parse = |s: &str| Ok::<_, &str>(s.to_owned());
+        assert_eq!(
+            fields.present("name", Kind::Text, parse),
+            Some(String::new())
+        );
+        assert_eq!(
+            fields.change("description", Kind::Text, parse),
+            Change::Clear
+        );
+        assert_eq!(
+            fields.optional("budget", Kind::Decimal, trellis_domain::Budget::parse),
+            Some(trellis_domain::Budget::parse("12.50").unwrap())
+        );
+        assert_eq!(
+            fields.required("full name", Kind::Text, parse).as_deref(),
+            Some("A B!")
+        );
+    }
+}

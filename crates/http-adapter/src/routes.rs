@@ -1,0 +1,28 @@
+//! The routes, one module per resource. Each path is a `web::resource`
+//! whose default service answers 405 with the methods it does have.
+
+mod accounts;
+mod health;
+mod projects;
+mod users;
+
+use crate::ApiError;
+use actix_web::{HttpResponse, Route, web};
+
+/// Registers every route of the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    accounts::configure(cfg);
+    projects::configure(cfg);
+    users::configure(cfg);
+}
+
+/// 405 `Method not allowed`, with `Allow: <allow>`.
+fn method_not_allowed(allow: &'static str) -> Route {
+    web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) })
+}
+
+/// 404 `Endpoint not found`, for paths no route knows.
+pub fn endpoint_not_found() -> Route {
+    web::to(|| async { Err::<HttpResponse, _>(ApiError::EndpointNotFound) })
+}

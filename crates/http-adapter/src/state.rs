@@ -1,0 +1,36 @@
+//! What every handler can reach: the services, token keys and settings.
+
+use crate::TokenKeys;
+use std::{fmt, sync::Arc, time::Instant};
+use trellis_ports::{AccountService, AdminService, Clock, ProjectService, StoreHealth};
+
+/// The shared state of the app, cloned into every actix worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Sign-up, log-in, one's own profile.
+    pub accounts: Arc<dyn AccountService>,
+    /// A user's own projects.
+    pub projects: Arc<dyn ProjectService>,
+    /// Managing accounts (admins only).
+    pub admin: Arc<dyn AdminService>,
+    /// Probes storage for `GET /health/ready`.
+    pub store: Arc<dyn StoreHealth>,
+    /// Signs and verifies bearer tokens.
+    pub tokens: TokenKeys,
+    /// When the process started, for `GET /health`'s uptime.
+    pub started_at: Instant,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Tells today's date, which a new deadline must be after.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("tokens", &self.tokens)
+            .field("started_at", &self.started_at)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,132 @@
+//! Shared harness of the end-to-end tests: the real application on a free
+//! loopback port, on the in-memory store or on a fresh PostgreSQL database,
+//! driven by an HTTP client.
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+pub mod proxy;
+pub mod raw;
+
+use awc::http::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+use std::time::Duration;
+use trellis_postgres::testkit::TestDatabase;
+use trellis_server::{Application, config::Config};
+
+/// A running trellis and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+    /// The database, when running on PostgreSQL; dropped (and deleted) last.
+    pub database: Option<TestDatabase>,
+}
+
+/// One answer: status, headers and the JSON body (`Value::Null` if empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The `error` string of an error body.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+}
+
+/// Settings every test app shares: loopback, a free port, no rate limits,
+/// the cheapest bcrypt the configuration allows.
+fn base_settings() -> Vec<(String, String)> {
+    [
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("WORKERS", "2"),
+        ("BCRYPT_COST", "10"),
+        ("RATE_LIMIT_MAX", "0"),
+        ("JWT_SECRET", "end-to-end-tests-secret-of-32-bytes!!"),
+        ("SHUTDOWN_TIMEOUT_SECS", "5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+impl TestApp {
+    /// On the in-memory store.
+    pub async fn memory() -> Self {
+        Self::start(Vec::new(), None).await
+    }
+
+    /// On a fresh, migrated PostgreSQL database.
+    pub async fn postgres() -> Self {
+        Self::postgres_with(&[]).await
+    }
+
+    /// On a fresh PostgreSQL database, with extra settings.
+    pub async fn postgres_with(settings: &[(&str, &str)]) -> Self {
+        let database = TestDatabase::create().await;
+        let mut vars = vec![("DATABASE_URL".to_owned(), database.url().to_owned())];
+        vars.extend(settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Self::start(vars, Some(database)).await
+    }
+
+    /// With these settings on top of the shared ones.
+    pub async fn start(settings: Vec<(String, String)>, database: Option<TestDatabase>) -> Self {
+        let mut vars = base_settings();
+        vars.extend(settings);
+        let config = Config::from_source(&vars.into_iter().collect()).expect("test configuration");
+        let app = Application::build(config).await.expect("application starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        Self { base, handle, database }
+    }
+
+    /// Sends `body` (JSON unless `None`) with an optional bearer token.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        let mut request = client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let mut response = match body {
+            Some(body) => request.send_json(&body).await,
+            None => request.send().await,
+        }
+        .expect("request sent");
+        let bytes = response.body().limit(10 * 1024 * 1024).await.expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Answer { status: response.status(), headers: response.headers().clone(), body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    /// Registers `email` (password `correct horse`) and returns the token and user id.
+    pub async fn register(&self, email: &str) -> (String, String) {
+        let answer = self
+            .call(
+                Method::POST,
+                "/api/register",
+                None,
+                Some(json!({"email": email, "password": "correct horse", "full_name": "Test User"})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+        let token = answer.body["token"].as_str().expect("token").to_owned();
+        let id = answer.body["user"]["id"].as_str().expect("id").to_owned();
+        (token, id)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
