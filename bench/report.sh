@@ -2,15 +2,15 @@
 # Renders RESULTS.md (on stdout) from the figures bench/run.sh measured.
 #
 #   bench/report.sh RESULTS_TSV PGBENCH_TSV BCRYPT_MS CORES CPU_MODEL PG_VERSION COMMIT \
-#                   DURATION WARMUP COMMANDS_FILE
+#                   DURATION WARMUP COMMANDS_FILE LOAD_BEFORE LOAD_AFTER
 #
 # RESULTS_TSV: scenario, clients, req/s, p50, p99, p99.9 (ms), status errors,
 # socket errors, peak RSS (MB), CPU seconds. PGBENCH_TSV: scenario, tps.
 set -euo pipefail
 
-(($# == 10)) || { sed -n '2,9p' "$0" >&2; exit 2; }
+(($# == 12)) || { sed -n '2,9p' "$0" >&2; exit 2; }
 results=$1 pgbench=$2 bcrypt_ms=$3 cores=$4 cpu_model=$5 pg_version=$6 commit=$7
-duration=$8 warmup=$9 commands=${10}
+duration=$8 warmup=$9 commands=${10} load_before=${11} load_after=${12}
 
 # The value of column $2 (1-based) of scenario $1 in file $3 (default: results).
 value() { awk -F'\t' -v name="$1" -v col="$2" '$1 == name { print $col; exit }' "${3:-$results}"; }
@@ -24,7 +24,8 @@ cat <<EOF
 
 Written by \`bench/run.sh\` (do not edit by hand; run it again). Each scenario ran
 ${duration} s after a ${warmup} s warm-up, against Trellis's release build on PostgreSQL,
-on the same machine as the load generator.
+on the same machine as the load generator. A load average above the core count
+means other work shared the cores: the figures are then lower bounds.
 
 ## Machine
 
@@ -35,6 +36,7 @@ on the same machine as the load generator.
 | PostgreSQL | ${pg_version} |
 | trellis commit | ${commit} |
 | run at | $(date -u +%Y-%m-%dT%H:%MZ) |
+| load average (1, 5, 15 min) | ${load_before} before the run, ${load_after} after it |
 
 Trellis ran with \`RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 BCRYPT_COST=12 RUST_LOG=warn\`,
 a fixed \`JWT_SECRET\` and its defaults otherwise (workers = cores, pool of 20

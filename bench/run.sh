@@ -80,6 +80,8 @@ fi
 psql -q -X "$pg_url_base/postgres" -c "SELECT 1" >/dev/null ||
   { echo "no PostgreSQL at 127.0.0.1:5432 (user postgres, trust): start one first" >&2; exit 1; }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- Build ------------------------------------------------------------------
 say "building the release binary and the bcrypt example"
 cargo build --release --quiet -p trellis-server
@@ -138,14 +140,28 @@ cpu_ticks() { # utime + stime of the server, in clock ticks
   read -r -a fields <<<"$stat"
   echo $((fields[11] + fields[12]))
 }
-sample_rss() { # the highest VmRSS (kB) seen every 100 ms, written to $1 when stopped
+sample_rss() { # keeps the highest VmRSS (kB) seen every 100 ms in file $1
   local max=0 kb
-  trap 'echo "$max" >"$1"; exit 0' TERM
+  echo 0 >"$1"
   while kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null); do
-    ((kb > max)) && max=$kb
+    if ((kb > max)); then
+      max=$kb
+      echo "$max" >"$1"
+    fi
     sleep 0.1
   done
-  echo "$max" >"$1"
+}
+# Waits (at most 15 s) until the server is idle: work queued by a load that
+# has ended, bcrypt above all, must not count against the next scenario.
+settle() {
+  local last now
+  last=$(cpu_ticks)
+  for _ in $(seq 1 75); do
+    sleep 0.2
+    now=$(cpu_ticks)
+    ((now - last <= 2)) && return 0
+    last=$now
+  done
 }
 
 # wrk with the reference shape (-t1), its summary line parsed by report.lua.
@@ -178,6 +194,8 @@ scenario() { # name clients script path token
   [[ -n $bearer ]] || auth=""
   echo "wrk -t1 -c$clients -d${duration}s --timeout 30s -s $script $auth$base$path" >>"$commands"
   wrk_run "$clients" "$warmup" "$script" "$path" "$bearer" >/dev/null
+  settle
+  echo 0 >"$work/rss"
   sample_rss "$work/rss" &
   sampler=$!
   before=$(cpu_ticks)
@@ -185,7 +203,7 @@ scenario() { # name clients script path token
   record "$name" "$clients" "$line" $(($(cpu_ticks) - before)) "$(stop_sampler "$sampler")"
   alive
 }
-stop_sampler() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; cat "$work/rss"; }
+stop_sampler() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; cat "$work/rss"; }
 alive() { kill -0 "$server_pid" 2>/dev/null || { server_died=true; echo "trellis died" >&2; exit 1; }; }
 
 # GET /api/me under a login storm: 32 clients log in for the whole window
@@ -198,6 +216,7 @@ storm() {
   wrk_run 32 $((duration + warmup + 1)) bench/wrk/login.lua /api/login "" "$work/storm.wrk" >"$work/storm.line" &
   storm_pid=$!
   sleep "$warmup"
+  echo 0 >"$work/rss"
   sample_rss "$work/rss" &
   sampler=$!
   before=$(cpu_ticks)
@@ -206,6 +225,7 @@ storm() {
   wait "$storm_pid"
   record login-storm 32 "$(cat "$work/storm.line")" 0 0
   alive
+  settle
 }
 
 export BENCH_EMAIL=small@bench.example BENCH_PASSWORD=$password
@@ -250,6 +270,7 @@ bcrypt_ms=$("$target_dir/release/examples/bcrypt_cost" 12 "$hashes" | sed -n 's/
 
 # --- Report -----------------------------------------------------------------
 cores=$(nproc)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 pg_version=$(psql -X -At "$pg_url_base/postgres" -c "SHOW server_version")
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -257,7 +278,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
 mkdir -p "$out_dir"
 report="$out_dir/RESULTS.md"
 bench/report.sh "$results" "$work/pgbench.tsv" "$bcrypt_ms" "$cores" "$cpu_model" "$pg_version" \
-  "$commit" "$duration" "$warmup" "$commands" >"$report"
+  "$commit" "$duration" "$warmup" "$commands" "$load_start" "$load_end" >"$report"
 say "wrote $report"
 
 errors=$(awk -F'\t' '{ sum += $7 + $8 } END { print sum + 0 }' "$results")
