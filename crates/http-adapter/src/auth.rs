@@ -152,7 +152,9 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
-    Ok(state.tokens.verify(token)?.actor())
+    let actor = state.tokens.verify(token)?.actor();
+    crate::hardening::record_user(req, actor.id);
+    Ok(actor)
 }
 
 /// The token of an `Authorization: Bearer` header, if there is one.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body;
 pub mod dto;
 pub mod error;
+pub mod hardening;
 pub mod query;
 pub mod request_id;
 mod routes;
@@ -19,6 +20,9 @@ pub use error::ApiError;
 pub use request_id::{RequestId, RequestIdentity};
 pub use state::AppState;
 
+use hardening::{AccessLog, Hardening, HttpMetrics, RateLimit, SecurityHeaders};
+use std::sync::Arc;
+
 use actix_web::{
     App, Error,
     body::MessageBody,
@@ -26,10 +30,12 @@ use actix_web::{
     web,
 };
 
-/// The Trellis API: every route of the contract, 404 `Endpoint not found`
-/// for any other path, and an `X-Request-Id` on every answer.
+/// The Trellis API: every route of the contract, `GET /metrics`, 404
+/// `Endpoint not found` for any other path, and the hardening layers (see
+/// [`hardening`] for their order) with an `X-Request-Id` on every answer.
 pub fn app(
     state: AppState,
+    hardening: Hardening,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -39,14 +45,27 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let Hardening {
+        cors,
+        limiter,
+        metrics,
+        slow_request,
+    } = hardening;
     App::new()
         .app_data(web::Data::new(state))
+        .app_data(web::Data::from(Arc::clone(&metrics)))
         .configure(routes::configure)
+        .service(
+            web::resource("/metrics")
+                .route(web::get().to(hardening::metrics::metrics_endpoint))
+                .default_service(routes::method_not_allowed("GET")),
+        )
         .default_service(routes::endpoint_not_found())
-        // Hardening middleware (security headers, CORS, rate limits,
-        // metrics, request logging) wraps here, between the routes and
-        // `RequestIdentity`: each `.wrap` is outside the previous one, so
-        // `RequestIdentity` stays last, outermost, and every answer —
-        // including a 429 or a CORS refusal — carries the request id.
+        // Innermost first: a request meets these in the reverse order.
+        .wrap(RateLimit::new(limiter))
+        .wrap(cors)
+        .wrap(SecurityHeaders)
+        .wrap(HttpMetrics::new(metrics))
+        .wrap(AccessLog::new(slow_request))
         .wrap(RequestIdentity)
 }

@@ -187,6 +187,28 @@ mod tests {
         assert_eq!(body["error"], "Too many requests");
     }
 
+    #[actix_web::test]
+    async fn routed_requests_keep_working_under_it() {
+        let app = init_service(
+            App::new()
+                .route(
+                    "/items/{id}",
+                    web::get().to(|id: web::Path<String>| async move {
+                        HttpResponse::Ok().body(id.into_inner())
+                    }),
+                )
+                .wrap(RequestIdentity),
+        )
+        .await;
+        let request = TestRequest::get()
+            .uri("/items/7")
+            .insert_header((HEADER, "id-1"))
+            .to_request();
+        let response = call_service(&app, request).await;
+        assert_eq!(response.headers().get(HEADER).unwrap(), "id-1");
+        assert_eq!(actix_web::test::read_body(response).await, "7");
+    }
+
     #[test]
     fn keeps_sane_ids_and_replaces_others() {
         let keep = HeaderValue::from_static("abc-123_XYZ.~");

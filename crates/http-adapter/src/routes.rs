@@ -18,7 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// 405 `Method not allowed`, with `Allow: <allow>`.
-fn method_not_allowed(allow: &'static str) -> Route {
+pub(crate) fn method_not_allowed(allow: &'static str) -> Route {
     web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) })
 }
 

@@ -99,8 +99,12 @@ impl Command {
             }
             Command::Migrate => {
                 let store = database(&config)?;
-                let pg = store.as_postgres().ok_or_else(|| Failure::usage("no database"))?;
-                trellis_postgres::migrate(pg).await.map_err(Failure::runtime)?;
+                let pg = store
+                    .as_postgres()
+                    .ok_or_else(|| Failure::usage("no database"))?;
+                trellis_postgres::migrate(pg)
+                    .await
+                    .map_err(Failure::runtime)?;
                 tracing::info!("migrations applied");
                 store.close();
                 Ok(())
@@ -115,7 +119,11 @@ impl Command {
                     .await
                     .map_err(Failure::runtime)?
                     .ok_or_else(|| Failure::runtime(format!("no account with email {email}")))?;
-                store.users.set_role(user.id, role).await.map_err(Failure::runtime)?;
+                store
+                    .users
+                    .set_role(user.id, role)
+                    .await
+                    .map_err(Failure::runtime)?;
                 tracing::info!(user_id = %user.id, role = %role, "role changed");
                 println!("{email} is now {role}");
                 store.close();

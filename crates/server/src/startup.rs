@@ -6,7 +6,9 @@ use actix_web::{HttpServer, dev::Server};
 use std::{net::TcpListener, sync::Arc, time::Instant};
 use trellis_http::{AppState, TokenKeys};
 use trellis_ports::PasswordHasher;
-use trellis_services::{AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock};
+use trellis_services::{
+    AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock,
+};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +33,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,7 +60,9 @@ impl Application {
             }
         };
         if config.jwt_secret_generated {
-            tracing::warn!("JWT_SECRET is not set: using a random secret; tokens die with this process");
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random secret; tokens die with this process"
+            );
         }
         let hasher: Arc<dyn PasswordHasher> = Arc::new(BcryptHasher::new(config.bcrypt_cost)?);
         let state = AppState {
@@ -82,7 +88,11 @@ impl Application {
             .listen(listener)?
             .run();
         tracing::info!(port, store = ?store, "trellis listening");
-        Ok(Self { port, server, store })
+        Ok(Self {
+            port,
+            server,
+            store,
+        })
     }
 
     /// The port the server listens on.

@@ -21,7 +21,11 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.postgres.is_some() { "Store(postgres)" } else { "Store(memory)" })
+        f.write_str(if self.postgres.is_some() {
+            "Store(postgres)"
+        } else {
+            "Store(memory)"
+        })
     }
 }
 

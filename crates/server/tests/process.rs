@@ -18,7 +18,11 @@ use trellis_postgres::testkit::TestDatabase;
 
 /// A free loopback port (bound, read, released).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A `trellis` process with exactly these variables (nothing inherited but PATH).
@@ -46,7 +50,10 @@ impl Trellis {
         for (name, value) in vars {
             command.env(name, value);
         }
-        Self { child: command.spawn().expect("trellis starts"), base: format!("http://127.0.0.1:{port}") }
+        Self {
+            child: command.spawn().expect("trellis starts"),
+            base: format!("http://127.0.0.1:{port}"),
+        }
     }
 
     /// Polls GET `path` until it answers, for at most `within`.
@@ -56,13 +63,19 @@ impl Trellis {
             if let Some(answer) = get(&format!("{}{path}", self.base)).await {
                 return answer;
             }
-            assert!(started.elapsed() < within, "no answer on {path} within {within:?}");
+            assert!(
+                started.elapsed() < within,
+                "no answer on {path} within {within:?}"
+            );
             actix_web::rt::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
     fn terminate(&self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -72,7 +85,10 @@ impl Trellis {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(started.elapsed() < within, "trellis did not exit within {within:?}");
+            assert!(
+                started.elapsed() < within,
+                "trellis did not exit within {within:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -86,7 +102,9 @@ impl Drop for Trellis {
 }
 
 async fn get(url: &str) -> Option<(StatusCode, Value)> {
-    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
     let mut response = client.get(url).send().await.ok()?;
     let body = response.json::<Value>().await.unwrap_or(Value::Null);
     Some((response.status(), body))
@@ -100,9 +118,18 @@ async fn with_no_configuration_it_serves_health_within_two_seconds() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert!(body["uptime"].is_number());
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
-    let (status, body) = trellis.wait_for("/health/ready", Duration::from_secs(1)).await;
-    assert_eq!((status, body["database"].as_str()), (StatusCode::OK, Some("ok")));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    let (status, body) = trellis
+        .wait_for("/health/ready", Duration::from_secs(1))
+        .await;
+    assert_eq!(
+        (status, body["database"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
 }
 
 #[test]
@@ -110,9 +137,22 @@ fn bad_configuration_stops_with_one_line_and_exit_code_2() {
     for (vars, variable) in [
         (&[("PORT", "eighty")][..], "PORT"),
         (&[("APP_ENV", "production")][..], "DATABASE_URL"),
-        (&[("APP_ENV", "production"), ("DATABASE_URL", "postgres://x@127.0.0.1/x"), ("JWT_SECRET", "short")][..], "JWT_SECRET"),
+        (
+            &[
+                ("APP_ENV", "production"),
+                ("DATABASE_URL", "postgres://x@127.0.0.1/x"),
+                ("JWT_SECRET", "short"),
+            ][..],
+            "JWT_SECRET",
+        ),
         (&[("BCRYPT_COST", "9")][..], "BCRYPT_COST"),
-        (&[("DB_SSLMODE", "sometimes"), ("DATABASE_URL", "postgres://x@127.0.0.1/x")][..], "DB_SSLMODE"),
+        (
+            &[
+                ("DB_SSLMODE", "sometimes"),
+                ("DATABASE_URL", "postgres://x@127.0.0.1/x"),
+            ][..],
+            "DB_SSLMODE",
+        ),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
             .env_clear()
@@ -132,28 +172,49 @@ async fn readiness_follows_the_database_through_an_outage() {
     let database = TestDatabase::create().await;
     let proxy = FaultProxy::start(database.server_addr());
     let url = database.url_via(proxy.addr());
-    let trellis = Trellis::spawn(&[("DATABASE_URL", &url), ("DB_CONNECT_TIMEOUT_SECS", "2"), ("DB_QUERY_TIMEOUT_SECS", "2")]);
-    let (status, _) = trellis.wait_for("/health/ready", Duration::from_secs(10)).await;
+    let trellis = Trellis::spawn(&[
+        ("DATABASE_URL", &url),
+        ("DB_CONNECT_TIMEOUT_SECS", "2"),
+        ("DB_QUERY_TIMEOUT_SECS", "2"),
+    ]);
+    let (status, _) = trellis
+        .wait_for("/health/ready", Duration::from_secs(10))
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     for fault in [Mode::Cut, Mode::Blackhole] {
         proxy.set(fault);
         let started = Instant::now();
-        let (status, body) = trellis.wait_for("/health/ready", Duration::from_secs(10)).await;
+        let (status, body) = trellis
+            .wait_for("/health/ready", Duration::from_secs(10))
+            .await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{fault:?}: {body}");
         assert_eq!(body["database"], "unreachable");
-        assert!(started.elapsed() <= Duration::from_millis(2500), "{fault:?}: took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() <= Duration::from_millis(2500),
+            "{fault:?}: took {:?}",
+            started.elapsed()
+        );
         let (status, _) = trellis.wait_for("/health", Duration::from_secs(1)).await;
-        assert_eq!(status, StatusCode::OK, "liveness does not depend on the database");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "liveness does not depend on the database"
+        );
 
         proxy.set(Mode::Forward);
         let started = Instant::now();
         loop {
-            let (status, _) = trellis.wait_for("/health/ready", Duration::from_secs(5)).await;
+            let (status, _) = trellis
+                .wait_for("/health/ready", Duration::from_secs(5))
+                .await;
             if status == StatusCode::OK {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(10), "{fault:?}: not ready again");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{fault:?}: not ready again"
+            );
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -165,7 +226,9 @@ async fn two_instances_migrate_one_empty_database_at_once() {
     let first = Trellis::spawn(&[("DATABASE_URL", database.url())]);
     let second = Trellis::spawn(&[("DATABASE_URL", database.url())]);
     for trellis in [&first, &second] {
-        let (status, body) = trellis.wait_for("/health/ready", Duration::from_secs(20)).await;
+        let (status, body) = trellis
+            .wait_for("/health/ready", Duration::from_secs(20))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(database.applied_migrations().await, 1);
@@ -174,7 +237,12 @@ async fn two_instances_migrate_one_empty_database_at_once() {
 const SECRET: &str = "process-tests-secret-that-is-32-bytes-long";
 
 fn shared_settings(url: &str) -> Vec<(&str, &str)> {
-    vec![("DATABASE_URL", url), ("JWT_SECRET", SECRET), ("BCRYPT_COST", "10"), ("RATE_LIMIT_MAX", "0")]
+    vec![
+        ("DATABASE_URL", url),
+        ("JWT_SECRET", SECRET),
+        ("BCRYPT_COST", "10"),
+        ("RATE_LIMIT_MAX", "0"),
+    ]
 }
 
 fn socket(trellis: &Trellis) -> std::net::SocketAddr {
@@ -188,23 +256,36 @@ async fn sigterm_under_load_completes_accepted_requests_and_another_instance_tak
     let mut first = Trellis::spawn(&shared_settings(database.url()));
     let second = Trellis::spawn(&shared_settings(database.url()));
     for trellis in [&first, &second] {
-        assert_eq!(trellis.wait_for("/health/ready", Duration::from_secs(20)).await.0, StatusCode::OK);
+        assert_eq!(
+            trellis
+                .wait_for("/health/ready", Duration::from_secs(20))
+                .await
+                .0,
+            StatusCode::OK
+        );
     }
     let (first_addr, second_addr) = (socket(&first), socket(&second));
     let body = r#"{"email":"ada@example.com","password":"correct horse","full_name":"Ada"}"#;
-    let (status, answer) = raw::request(first_addr, "POST", "/api/register", None, Some(body)).await.unwrap();
+    let (status, answer) = raw::request(first_addr, "POST", "/api/register", None, Some(body))
+        .await
+        .unwrap();
     assert_eq!(status, 201, "{answer}");
-    let token = serde_json::from_str::<Value>(&answer).unwrap()["token"].as_str().unwrap().to_owned();
+    let token = serde_json::from_str::<Value>(&answer).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let deadline = Instant::now() + Duration::from_secs(3);
     let clients = (0..64).map(|client| {
         let token = token.clone();
         async move {
-            let (mut created, mut dropped, mut other, mut target) = (0u32, Vec::new(), Vec::new(), first_addr);
+            let (mut created, mut dropped, mut other, mut target) =
+                (0u32, Vec::new(), Vec::new(), first_addr);
             let mut n = 0;
             while Instant::now() < deadline {
                 let body = format!(r#"{{"name":"client {client} project {n}"}}"#);
-                match raw::request(target, "POST", "/api/projects", Some(&token), Some(&body)).await {
+                match raw::request(target, "POST", "/api/projects", Some(&token), Some(&body)).await
+                {
                     Ok((201, _)) => {
                         created += 1;
                         n += 1;
@@ -225,46 +306,108 @@ async fn sigterm_under_load_completes_accepted_requests_and_another_instance_tak
     let created: u32 = results.iter().map(|r| r.0).sum();
     let dropped: Vec<_> = results.iter().flat_map(|r| r.1.clone()).collect();
     let other: Vec<_> = results.iter().flat_map(|r| r.2.clone()).collect();
-    eprintln!("SIGTERM under load: {created} created, {} dropped, {} other", dropped.len(), other.len());
-    assert!(dropped.is_empty(), "accepted requests were dropped: {dropped:?}");
+    eprintln!(
+        "SIGTERM under load: {created} created, {} dropped, {} other",
+        dropped.len(),
+        other.len()
+    );
+    assert!(
+        dropped.is_empty(),
+        "accepted requests were dropped: {dropped:?}"
+    );
     assert!(other.is_empty(), "unexpected answers: {other:?}");
     let status = first.wait_exit(Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
 
-    let (status, answer) = raw::request(second_addr, "GET", "/api/projects?limit=1", Some(&token), None).await.unwrap();
+    let (status, answer) = raw::request(
+        second_addr,
+        "GET",
+        "/api/projects?limit=1",
+        Some(&token),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 200);
-    let total = serde_json::from_str::<Value>(&answer).unwrap()["total"].as_u64().unwrap();
-    assert_eq!(total, u64::from(created), "rows in the database against 201 answers");
+    let total = serde_json::from_str::<Value>(&answer).unwrap()["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        total,
+        u64::from(created),
+        "rows in the database against 201 answers"
+    );
 }
 
 #[actix_web::test]
 async fn two_instances_serve_one_user_consistently() {
     use support::raw;
     let database = TestDatabase::create().await;
-    let instances = [Trellis::spawn(&shared_settings(database.url())), Trellis::spawn(&shared_settings(database.url()))];
+    let instances = [
+        Trellis::spawn(&shared_settings(database.url())),
+        Trellis::spawn(&shared_settings(database.url())),
+    ];
     for trellis in &instances {
-        assert_eq!(trellis.wait_for("/health/ready", Duration::from_secs(20)).await.0, StatusCode::OK);
+        assert_eq!(
+            trellis
+                .wait_for("/health/ready", Duration::from_secs(20))
+                .await
+                .0,
+            StatusCode::OK
+        );
     }
     let addrs = [socket(&instances[0]), socket(&instances[1])];
     let body = r#"{"email":"ada@example.com","password":"correct horse","full_name":"Ada"}"#;
-    let (_, answer) = raw::request(addrs[0], "POST", "/api/register", None, Some(body)).await.unwrap();
-    let token = serde_json::from_str::<Value>(&answer).unwrap()["token"].as_str().unwrap().to_owned();
+    let (_, answer) = raw::request(addrs[0], "POST", "/api/register", None, Some(body))
+        .await
+        .unwrap();
+    let token = serde_json::from_str::<Value>(&answer).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for n in 0..20 {
         let (writer, reader) = (addrs[n % 2], addrs[(n + 1) % 2]);
         let body = format!(r#"{{"name":"project {n}"}}"#);
-        let (status, answer) = raw::request(writer, "POST", "/api/projects", Some(&token), Some(&body)).await.unwrap();
+        let (status, answer) =
+            raw::request(writer, "POST", "/api/projects", Some(&token), Some(&body))
+                .await
+                .unwrap();
         assert_eq!(status, 201, "{answer}");
-        let id = serde_json::from_str::<Value>(&answer).unwrap()["project"]["id"].as_str().unwrap().to_owned();
+        let id = serde_json::from_str::<Value>(&answer).unwrap()["project"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let patch = format!(r#"{{"status":"completed","description":"seen by {n}"}}"#);
-        let (status, _) = raw::request(reader, "PATCH", &format!("/api/projects/{id}"), Some(&token), Some(&patch)).await.unwrap();
+        let (status, _) = raw::request(
+            reader,
+            "PATCH",
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            Some(&patch),
+        )
+        .await
+        .unwrap();
         assert_eq!(status, 200);
-        let (status, answer) = raw::request(writer, "GET", &format!("/api/projects/{id}"), Some(&token), None).await.unwrap();
+        let (status, answer) = raw::request(
+            writer,
+            "GET",
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(status, 200);
         let project = &serde_json::from_str::<Value>(&answer).unwrap()["project"];
         assert_eq!(project["status"], "completed");
         assert_eq!(project["name"], format!("project {n}"));
         assert_eq!(project["description"], format!("seen by {n}"));
-        let (_, answer) = raw::request(reader, "GET", "/api/projects?limit=1", Some(&token), None).await.unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&answer).unwrap()["total"], n + 1);
+        let (_, answer) = raw::request(reader, "GET", "/api/projects?limit=1", Some(&token), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&answer).unwrap()["total"],
+            n + 1
+        );
     }
 }

@@ -62,14 +62,26 @@ async fn the_quick_start_walk() {
     assert_eq!(list.body["data"][0]["id"], id.as_str());
 
     let put = app
-        .call(Method::PUT, &format!("/api/projects/{id}"), Some(&token), Some(json!({"status": "completed"})))
+        .call(
+            Method::PUT,
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            Some(json!({"status": "completed"})),
+        )
         .await;
     assert_eq!(put.status, StatusCode::OK, "{put:?}");
     assert_eq!(put.body["project"]["status"], "completed");
     assert_eq!(put.body["project"]["name"], "Website Redesign");
     assert_eq!(put.body["project"]["budget"], json!(15000.5));
 
-    let deleted = app.call(Method::DELETE, &format!("/api/projects/{id}"), Some(&token), None).await;
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert!(deleted.body.is_null());
     let gone = app.get(&format!("/api/projects/{id}"), Some(&token)).await;
@@ -132,30 +144,60 @@ async fn project_lifecycle_with_partial_updates_filters_and_pages() {
         .await;
     assert_eq!(cleared.status, StatusCode::OK, "{cleared:?}");
     let project = &cleared.body["project"];
-    assert!(project["description"].is_null() && project["budget"].is_null() && project["deadline"].is_null());
+    assert!(
+        project["description"].is_null()
+            && project["budget"].is_null()
+            && project["deadline"].is_null()
+    );
     assert_eq!(project["name"], "P0");
 
     let fetched = app.get(&format!("/api/projects/{id}"), Some(&token)).await;
     assert_eq!(fetched.body["project"], *project);
 
-    let archived = app.get("/api/projects?status=archived&limit=1&page=2", Some(&token)).await;
+    let archived = app
+        .get("/api/projects?status=archived&limit=1&page=2", Some(&token))
+        .await;
     assert_eq!(archived.status, StatusCode::OK);
     assert_eq!(archived.body["total"], 2);
     assert_eq!(archived.body["totalPages"], 2);
     assert_eq!(archived.body["data"].as_array().unwrap().len(), 1);
-    assert_eq!(archived.body["data"][0]["name"], "P1", "newest first: P3 on page 1, P1 on page 2");
+    assert_eq!(
+        archived.body["data"][0]["name"], "P1",
+        "newest first: P3 on page 1, P1 on page 2"
+    );
 
     let all = app.get("/api/projects?limit=100", Some(&token)).await;
-    let names: Vec<_> = all.body["data"].as_array().unwrap().iter().map(|p| p["name"].clone()).collect();
+    let names: Vec<_> = all.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
     assert_eq!(names, vec!["P4", "P3", "P2", "P1", "P0"]);
 
-    let bad = app.get("/api/projects?page=0&limit=-1&status=done", Some(&token)).await;
+    let bad = app
+        .get("/api/projects?page=0&limit=-1&status=done", Some(&token))
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["details"].as_array().unwrap().len(), 3, "{bad:?}");
 
-    let deleted = app.call(Method::DELETE, &format!("/api/projects/{id}"), Some(&token), None).await;
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    let again = app.call(Method::DELETE, &format!("/api/projects/{id}"), Some(&token), None).await;
+    let again = app
+        .call(
+            Method::DELETE,
+            &format!("/api/projects/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(again.error(), "Project not found");
 }
@@ -166,14 +208,31 @@ async fn two_users_never_see_each_others_projects() {
     let (ada, _) = app.register("ada@example.com").await;
     let (eve, _) = app.register("eve@example.com").await;
     let created = app
-        .call(Method::POST, "/api/projects", Some(&ada), Some(json!({"name": "Secret"})))
+        .call(
+            Method::POST,
+            "/api/projects",
+            Some(&ada),
+            Some(json!({"name": "Secret"})),
+        )
         .await;
     let id = created.body["project"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/projects/{id}");
     for answer in [
         app.get(&path, Some(&eve)).await,
-        app.call(Method::PATCH, &path, Some(&eve), Some(json!({"name": "Mine"}))).await,
-        app.call(Method::PUT, &path, Some(&eve), Some(json!({"name": "Mine"}))).await,
+        app.call(
+            Method::PATCH,
+            &path,
+            Some(&eve),
+            Some(json!({"name": "Mine"})),
+        )
+        .await,
+        app.call(
+            Method::PUT,
+            &path,
+            Some(&eve),
+            Some(json!({"name": "Mine"})),
+        )
+        .await,
         app.call(Method::DELETE, &path, Some(&eve), None).await,
     ] {
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{answer:?}");
@@ -193,7 +252,10 @@ async fn racing_registrations_of_one_email_leave_one_account() {
         app.call(Method::POST, "/api/register", None, Some(body))
     });
     let answers = futures_util::future::join_all(attempts).await;
-    let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
+    let created = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED)
+        .count();
     let conflicts = answers
         .iter()
         .filter(|a| a.status == StatusCode::CONFLICT && a.error() == "Email already registered")

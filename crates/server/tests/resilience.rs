@@ -34,7 +34,10 @@ async fn a_saturated_pool_answers_503_in_time_never_hangs() {
         ("DB_QUERY_TIMEOUT_SECS", "3"),
     ];
     let app = TestApp::start(
-        settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         Some(database),
     )
     .await;
@@ -62,12 +65,23 @@ async fn a_saturated_pool_answers_503_in_time_never_hangs() {
         assert!(*took < Duration::from_secs(6), "a request took {took:?}");
     }
     eprintln!("pool of 2, 64 slow requests: {by_status:?}");
-    assert!(by_status.get(&200).copied().unwrap_or(0) >= 2, "{by_status:?}");
-    assert!(by_status.get(&503).copied().unwrap_or(0) >= 1, "{by_status:?}");
+    assert!(
+        by_status.get(&200).copied().unwrap_or(0) >= 2,
+        "{by_status:?}"
+    );
+    assert!(
+        by_status.get(&503).copied().unwrap_or(0) >= 1,
+        "{by_status:?}"
+    );
 
     proxy.set(Mode::Forward);
-    let (status, _) = raw::request(target, "GET", "/api/me", Some(&token), None).await.unwrap();
-    assert_eq!(status, 200, "back to normal once the database is fast again");
+    let (status, _) = raw::request(target, "GET", "/api/me", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        status, 200,
+        "back to normal once the database is fast again"
+    );
 }
 
 #[actix_web::test]
@@ -81,7 +95,10 @@ async fn a_database_outage_is_503_and_recovery_needs_no_restart() {
         ("DB_QUERY_TIMEOUT_SECS", "2"),
     ];
     let app = TestApp::start(
-        settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         Some(database),
     )
     .await;
@@ -96,7 +113,14 @@ async fn a_database_outage_is_503_and_recovery_needs_no_restart() {
                 let answer = if n % 2 == 0 {
                     raw::request(target, "GET", "/api/projects", Some(&token), None).await
                 } else {
-                    raw::request(target, "POST", "/api/projects", Some(&token), Some(r#"{"name":"x"}"#)).await
+                    raw::request(
+                        target,
+                        "POST",
+                        "/api/projects",
+                        Some(&token),
+                        Some(r#"{"name":"x"}"#),
+                    )
+                    .await
                 };
                 (answer.unwrap(), started.elapsed())
             }
@@ -104,23 +128,36 @@ async fn a_database_outage_is_503_and_recovery_needs_no_restart() {
         .await;
         for ((status, body), took) in &answers {
             assert_eq!(*status, 503, "{fault:?}: {body}");
-            assert!(*took <= Duration::from_millis(4500), "{fault:?}: took {took:?}");
+            assert!(
+                *took <= Duration::from_millis(4500),
+                "{fault:?}: took {took:?}"
+            );
         }
-        let (status, _) = raw::request(target, "GET", "/health", None, None).await.unwrap();
+        let (status, _) = raw::request(target, "GET", "/health", None, None)
+            .await
+            .unwrap();
         assert_eq!(status, 200);
 
         proxy.set(Mode::Forward);
         let started = Instant::now();
         loop {
-            let (status, _) = raw::request(target, "GET", "/api/projects", Some(&token), None).await.unwrap();
+            let (status, _) = raw::request(target, "GET", "/api/projects", Some(&token), None)
+                .await
+                .unwrap();
             if status == 200 {
                 break;
             }
             assert_eq!(status, 503);
-            assert!(started.elapsed() < Duration::from_secs(10), "{fault:?}: no recovery");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{fault:?}: no recovery"
+            );
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
-        eprintln!("{fault:?}: recovered {:?} after the line came back", started.elapsed());
+        eprintln!(
+            "{fault:?}: recovered {:?} after the line came back",
+            started.elapsed()
+        );
     }
 }
 
@@ -160,12 +197,17 @@ async fn slow_clients_oversized_headers_and_idle_connections() {
         }
     }
     assert!(closed, "a trickling client was never cut off");
-    assert!(started.elapsed() < Duration::from_secs(4), "cut off after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "cut off after {:?}",
+        started.elapsed()
+    );
 
     // Headers over the limit: 431.
     let huge = "a".repeat(64 * 1024);
     let mut stream = tokio::net::TcpStream::connect(target).await.unwrap();
-    let request = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Huge: {huge}\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Huge: {huge}\r\nConnection: close\r\n\r\n");
     let _ = stream.write_all(request.as_bytes()).await;
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
@@ -178,11 +220,20 @@ async fn slow_clients_oversized_headers_and_idle_connections() {
         idle.push(tokio::net::TcpStream::connect(target).await.unwrap());
     }
     let started = Instant::now();
-    let (status, _) = raw::request(target, "GET", "/health", None, None).await.unwrap();
+    let (status, _) = raw::request(target, "GET", "/health", None, None)
+        .await
+        .unwrap();
     assert_eq!(status, 200);
-    assert!(started.elapsed() < Duration::from_secs(1), "served after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "served after {:?}",
+        started.elapsed()
+    );
     drop(idle);
-    assert!(matches!(raw::request(target, "GET", "/health", None, None).await, Ok((200, _)) | Err(RawError::Dropped(_))));
+    assert!(matches!(
+        raw::request(target, "GET", "/health", None, None).await,
+        Ok((200, _)) | Err(RawError::Dropped(_))
+    ));
 }
 
 #[actix_web::test]
@@ -190,10 +241,19 @@ async fn concurrent_patches_of_one_project_lose_no_field() {
     let app = TestApp::postgres().await;
     let (token, _) = app.register("ada@example.com").await;
     let target = addr(&app.base);
-    let (_, body) = raw::request(target, "POST", "/api/projects", Some(&token), Some(r#"{"name":"Engine"}"#))
-        .await
-        .unwrap();
-    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["project"]["id"].as_str().unwrap().to_owned();
+    let (_, body) = raw::request(
+        target,
+        "POST",
+        "/api/projects",
+        Some(&token),
+        Some(r#"{"name":"Engine"}"#),
+    )
+    .await
+    .unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["project"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/api/projects/{id}");
     let patches = (0..32).map(|n| {
         let body = match n % 3 {
@@ -203,7 +263,12 @@ async fn concurrent_patches_of_one_project_lose_no_field() {
         }
         .to_string();
         let (token, path) = (token.clone(), path.clone());
-        async move { raw::request(target, "PATCH", &path, Some(&token), Some(&body)).await.unwrap().0 }
+        async move {
+            raw::request(target, "PATCH", &path, Some(&token), Some(&body))
+                .await
+                .unwrap()
+                .0
+        }
     });
     assert!(join_all(patches).await.iter().all(|status| *status == 200));
     let project = &app.get(&path, Some(&token)).await.body["project"];

@@ -3,7 +3,7 @@ use actix_web::{http::Method, test};
 use async_trait::async_trait;
 use serde_json::json;
 use std::sync::Arc;
-use trellis_http::app;
+use trellis_http::{app, hardening::Hardening};
 use trellis_memory::InMemoryStore;
 use trellis_ports::{PoolStats, RepositoryError, StoreHealth};
 
@@ -44,7 +44,7 @@ impl StoreHealth for Unreachable {
 #[actix_web::test]
 async fn readiness_fails_when_the_store_is_unreachable() {
     let state = state(Arc::new(InMemoryStore::new()), Arc::new(Unreachable));
-    let service = test::init_service(app(state)).await;
+    let service = test::init_service(app(state, Hardening::permissive())).await;
     let request = test::TestRequest::get().uri("/health/ready");
     let reply = call(&service, request).await;
     assert_eq!(

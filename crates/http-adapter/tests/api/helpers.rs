@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::{sync::Arc, time::Duration, time::Instant};
 use time::{Date, OffsetDateTime, macros::date};
 use trellis_domain::{Role, UserId};
-use trellis_http::{AppState, TokenKeys, app};
+use trellis_http::{AppState, TokenKeys, app, hardening::Hardening};
 use trellis_memory::InMemoryStore;
 use trellis_ports::{Clock, StoreHealth, UserRepository};
 use trellis_services::{AccountsService, AdminUsersService, BcryptHasher, ProjectsService};
@@ -121,7 +121,7 @@ pub async fn spawn() -> TestApp<
     let state = state(store.clone(), store.clone());
     let keys = state.tokens.clone();
     TestApp {
-        service: test::init_service(app(state)).await,
+        service: test::init_service(app(state, Hardening::permissive())).await,
         store,
         keys,
     }

@@ -58,3 +58,31 @@ async fn request_ids_are_echoed_when_sane_and_made_otherwise() {
     let reply = app.call(request).await;
     assert!(Uuid::parse_str(reply.header("x-request-id").unwrap()).is_ok());
 }
+
+#[actix_web::test]
+async fn the_whole_app_is_hardened_and_measured() {
+    let app = spawn().await;
+    let health = app.send(Method::GET, "/health", None, None).await;
+    let missing = app.send(Method::GET, "/nowhere", None, None).await;
+    for reply in [&health, &missing] {
+        assert_eq!(
+            reply.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(reply.header("x-frame-options"), Some("SAMEORIGIN"));
+        assert!(reply.header("x-request-id").is_some());
+        assert!(reply.header("server").is_none());
+    }
+    let metrics = app.send(Method::GET, "/metrics", None, None).await;
+    assert_eq!(metrics.status, 200);
+    let text = String::from_utf8(metrics.bytes.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
+    app.send(Method::POST, "/metrics", None, None)
+        .await
+        .error(405, "Method not allowed");
+}

@@ -221,7 +221,10 @@ impl Config {
         }
         let (jwt_secret, jwt_secret_generated) = match source.get("JWT_SECRET") {
             Some(secret) if env == AppEnv::Production && secret.len() < MIN_SECRET_BYTES => {
-                return Err(ConfigError::new("JWT_SECRET", "must be at least 32 bytes in production"));
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "must be at least 32 bytes in production",
+                ));
             }
             Some("") => return Err(ConfigError::new("JWT_SECRET", "must not be empty")),
             Some(secret) => (Secret(secret.as_bytes().to_vec()), false),
@@ -246,7 +249,10 @@ impl Config {
                 Some(raw) => duration::parse(raw)
                     .filter(|lifetime| !lifetime.is_zero())
                     .ok_or_else(|| {
-                        ConfigError::new("JWT_EXPIRES_IN", "must be a duration like 3600, 15m, 24h or 7d")
+                        ConfigError::new(
+                            "JWT_EXPIRES_IN",
+                            "must be a duration like 3600, 15m, 24h or 7d",
+                        )
                     })?,
             },
             bcrypt_cost,
@@ -255,7 +261,10 @@ impl Config {
                 max: source.parse("RATE_LIMIT_MAX", 100)?,
                 window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,
                 auth_max: source.parse("AUTH_RATE_LIMIT_MAX", 10)?,
-                redis_url: source.get("REDIS_URL").filter(|url| !url.is_empty()).map(str::to_owned),
+                redis_url: source
+                    .get("REDIS_URL")
+                    .filter(|url| !url.is_empty())
+                    .map(str::to_owned),
                 trust_proxy_hops: source.parse("TRUST_PROXY_HOPS", 0)?,
             },
         })
@@ -269,13 +278,19 @@ fn server(source: &Source) -> Result<ServerConfig, ConfigError> {
             .filter(|origin| !origin.is_empty())
             .collect::<Vec<_>>()
     });
-    if allowed_origins.as_ref().is_some_and(|origins| origins.iter().any(|o| o == "*")) {
+    if allowed_origins
+        .as_ref()
+        .is_some_and(|origins| origins.iter().any(|o| o == "*"))
+    {
         return Err(ConfigError::new(
             "ALLOWED_ORIGINS",
             "must list origins; `*` with credentials is invalid (leave it unset to allow any origin)",
         ));
     }
-    let workers = source.parse("WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
+    let workers = source.parse(
+        "WORKERS",
+        std::thread::available_parallelism().map_or(2, usize::from),
+    )?;
     if workers == 0 {
         return Err(ConfigError::new("WORKERS", "must be at least 1"));
     }
@@ -287,7 +302,9 @@ fn server(source: &Source) -> Result<ServerConfig, ConfigError> {
         host: source.parse("HOST", IpAddr::from([0, 0, 0, 0]))?,
         port: source.parse("PORT", 3000)?,
         workers,
-        client_request_timeout: Duration::from_millis(source.parse("CLIENT_REQUEST_TIMEOUT_MS", 5000)?),
+        client_request_timeout: Duration::from_millis(
+            source.parse("CLIENT_REQUEST_TIMEOUT_MS", 5000)?,
+        ),
         keep_alive: Duration::from_secs(source.parse("KEEP_ALIVE_SECS", 5)?),
         max_connections: source.parse("MAX_CONNECTIONS", 25_000)?,
         shutdown_timeout: Duration::from_secs(source.parse("SHUTDOWN_TIMEOUT_SECS", 10)?),
@@ -303,10 +320,19 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
         None if source.get("DB_HOST").is_some() || source.get("DB_NAME").is_some() => {
             let port: u16 = source.parse("DB_PORT", 5432)?;
             let mut parts = vec![
-                format!("host={}", quote(source.get("DB_HOST").unwrap_or("localhost"))),
+                format!(
+                    "host={}",
+                    quote(source.get("DB_HOST").unwrap_or("localhost"))
+                ),
                 format!("port={port}"),
-                format!("dbname={}", quote(source.get("DB_NAME").unwrap_or("trellis"))),
-                format!("user={}", quote(source.get("DB_USER").unwrap_or("postgres"))),
+                format!(
+                    "dbname={}",
+                    quote(source.get("DB_NAME").unwrap_or("trellis"))
+                ),
+                format!(
+                    "user={}",
+                    quote(source.get("DB_USER").unwrap_or("postgres"))
+                ),
             ];
             if let Some(password) = source.get("DB_PASSWORD") {
                 parts.push(format!("password={}", quote(password)));
@@ -324,7 +350,10 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
         Some("require") => SslMode::Require,
         Some("verify-full") => SslMode::VerifyFull,
         Some(_) => {
-            return Err(ConfigError::new("DB_SSLMODE", "must be disable, require or verify-full"));
+            return Err(ConfigError::new(
+                "DB_SSLMODE",
+                "must be disable, require or verify-full",
+            ));
         }
     };
     Ok(Some(DatabaseConfig {
@@ -335,7 +364,10 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
         query_timeout: source.positive_secs("DB_QUERY_TIMEOUT_SECS", 10)?,
         slow_query: Duration::from_millis(source.parse("SLOW_QUERY_MS", 200)?),
         ssl_mode,
-        ssl_root_cert: source.get("DB_SSLROOTCERT").filter(|p| !p.is_empty()).map(PathBuf::from),
+        ssl_root_cert: source
+            .get("DB_SSLROOTCERT")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
         run_migrations: source.parse("RUN_MIGRATIONS", true)?,
     }))
 }

@@ -16,7 +16,11 @@ impl Source {
 
     /// The value of `name`, if set and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.trim().is_empty()).map(str::trim)
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+            .map(str::trim)
     }
 
     /// Parses `name`, or gives `default` when it is unset.
@@ -40,6 +44,10 @@ impl Source {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Source {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }

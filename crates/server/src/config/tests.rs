@@ -30,11 +30,19 @@ fn production_refuses_memory_store_and_weak_secrets() {
     assert_eq!(err.variable, "DATABASE_URL");
     let err = config(&[("APP_ENV", "production"), ("DATABASE_URL", url)]).unwrap_err();
     assert_eq!(err.variable, "JWT_SECRET");
-    let err = config(&[("APP_ENV", "production"), ("DATABASE_URL", url), ("JWT_SECRET", "short")])
-        .unwrap_err();
+    let err = config(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", url),
+        ("JWT_SECRET", "short"),
+    ])
+    .unwrap_err();
     assert_eq!(err.variable, "JWT_SECRET");
-    let ok = config(&[("APP_ENV", "production"), ("DATABASE_URL", url), ("JWT_SECRET", &secret)])
-        .unwrap();
+    let ok = config(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", url),
+        ("JWT_SECRET", &secret),
+    ])
+    .unwrap();
     assert_eq!(ok.log_format, LogFormat::Json);
 }
 
@@ -58,7 +66,10 @@ fn each_bad_value_names_its_variable() {
     ] {
         let err = config(&[(name, value)]).unwrap_err();
         assert_eq!(err.variable, name, "{name}={value}");
-        assert!(err.to_string().starts_with(&format!("invalid configuration: {name}: ")));
+        assert!(
+            err.to_string()
+                .starts_with(&format!("invalid configuration: {name}: "))
+        );
     }
     for (name, value) in [
         ("DB_POOL_MAX", "0"),
@@ -97,7 +108,10 @@ fn origins_are_listed_and_trimmed() {
     let config = config(&[("ALLOWED_ORIGINS", "https://a.example, https://b.example/ ,")]).unwrap();
     assert_eq!(
         config.server.allowed_origins,
-        Some(vec!["https://a.example".to_owned(), "https://b.example".to_owned()])
+        Some(vec![
+            "https://a.example".to_owned(),
+            "https://b.example".to_owned()
+        ])
     );
 }
 

@@ -1,7 +1,10 @@
 //! Shared harness of the end-to-end tests: the real application on a free
 //! loopback port, on the in-memory store or on a fresh PostgreSQL database,
 //! driven by an HTTP client.
-#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 pub mod proxy;
 pub mod raw;
@@ -68,7 +71,11 @@ impl TestApp {
     pub async fn postgres_with(settings: &[(&str, &str)]) -> Self {
         let database = TestDatabase::create().await;
         let mut vars = vec![("DATABASE_URL".to_owned(), database.url().to_owned())];
-        vars.extend(settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        vars.extend(
+            settings
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         Self::start(vars, Some(database)).await
     }
 
@@ -77,16 +84,30 @@ impl TestApp {
         let mut vars = base_settings();
         vars.extend(settings);
         let config = Config::from_source(&vars.into_iter().collect()).expect("test configuration");
-        let app = Application::build(config).await.expect("application starts");
+        let app = Application::build(config)
+            .await
+            .expect("application starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        Self { base, handle, database }
+        Self {
+            base,
+            handle,
+            database,
+        }
     }
 
     /// Sends `body` (JSON unless `None`) with an optional bearer token.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
-        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
         let mut request = client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -96,13 +117,22 @@ impl TestApp {
             None => request.send().await,
         }
         .expect("request sent");
-        let bytes = response.body().limit(10 * 1024 * 1024).await.expect("body read");
+        let bytes = response
+            .body()
+            .limit(10 * 1024 * 1024)
+            .await
+            .expect("body read");
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Answer { status: response.status(), headers: response.headers().clone(), body }
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
@@ -116,7 +146,9 @@ impl TestApp {
                 Method::POST,
                 "/api/register",
                 None,
-                Some(json!({"email": email, "password": "correct horse", "full_name": "Test User"})),
+                Some(
+                    json!({"email": email, "password": "correct horse", "full_name": "Test User"}),
+                ),
             )
             .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");

@@ -50,7 +50,9 @@ impl FaultProxy {
                 .expect("proxy runtime");
             runtime.block_on(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy bind");
-                addr_tx.send(listener.local_addr().expect("proxy addr")).expect("proxy start");
+                addr_tx
+                    .send(listener.local_addr().expect("proxy addr"))
+                    .expect("proxy start");
                 tokio::select! {
                     _ = stop_rx => {}
                     () = accept_loop(listener, upstream, mode_rx) => {}

@@ -25,14 +25,19 @@ pub async fn request(
     token: Option<&str>,
     json: Option<&str>,
 ) -> Result<(u16, String), RawError> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|_| RawError::Refused)?;
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|_| RawError::Refused)?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(token) = token {
         head.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
     let body = json.unwrap_or_default();
     if json.is_some() {
-        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
     }
     head.push_str("\r\n");
     head.push_str(body);
@@ -49,6 +54,9 @@ pub async fn request(
         .and_then(|rest| rest.get(..3))
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| RawError::Dropped(format!("no status line in {} bytes", answer.len())))?;
-    let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
     Ok((status, body))
 }

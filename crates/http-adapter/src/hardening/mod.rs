@@ -1,0 +1,124 @@
+//! The middleware that every request crosses before it reaches a route:
+//! security headers, CORS, rate limiting, metrics and the access log.
+//!
+//! # Wrap order
+//!
+//! actix runs the layer registered **last** first, so `App::wrap` calls are
+//! written innermost first. From the outside in, a request meets:
+//!
+//! 1. [`RequestIdentity`](crate::RequestIdentity) — assigns the request id
+//!    and scopes it to the task, so that every error body and log line below
+//!    can name it. It must see every response, including the errors of the
+//!    layers inside it.
+//! 2. [`AccessLog`] — opens the request span and writes the one line per
+//!    request, with the final status and the whole latency (the time spent
+//!    in the layers below included).
+//! 3. [`HttpMetrics`] — counts and times what the client actually got,
+//!    rate-limit rejections and CORS rejections included.
+//! 4. [`SecurityHeaders`] — stamps the helmet set on every answer that comes
+//!    back through it: 404s, 429s and CORS rejections too.
+//! 5. [`CorsPolicy`] — answers preflights before they spend any rate-limit
+//!    budget (a browser sends one per cross-origin write), and adds the
+//!    `Access-Control-*` headers to everything below, 429s included, so a
+//!    browser client can read the `Retry-After` of a rejection.
+//! 6. [`RateLimit`] — last, so that a rejected request costs nothing more.
+//! 7. the routes.
+//!
+//! ```
+//! use actix_web::{App, web};
+//! use std::{sync::Arc, time::Duration};
+//! use trellis_http::{RequestIdentity, hardening::{self, *}};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let limiter = Arc::new(RateLimiter::memory(
+//!     RateLimitSettings::default(),
+//!     rate_limit::DEFAULT_MEMORY_CAPACITY,
+//! ));
+//! let metrics = Arc::new(Metrics::new().with_rate_limiter(Arc::clone(&limiter)));
+//! let allowed_origins: Option<Vec<String>> = None;
+//! let cors = CorsPolicy::new(allowed_origins.as_deref())?;
+//! let _app = App::new()
+//!     // .configure(routes)
+//!     .route("/metrics", web::get().to(hardening::metrics::metrics_endpoint))
+//!     .app_data(web::Data::from(Arc::clone(&metrics)))
+//!     .wrap(RateLimit::new(limiter))
+//!     .wrap(cors)
+//!     .wrap(SecurityHeaders)
+//!     .wrap(HttpMetrics::new(metrics))
+//!     .wrap(AccessLog::new(Duration::from_millis(1000)))
+//!     .wrap(RequestIdentity);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With `HttpServer::new`, build the policy, limiter and metrics once,
+//! outside the app factory, and clone them into it: every worker then shares
+//! the same counters.
+//!
+//! Every layer answers its own refusals with [`ApiError`](crate::ApiError)
+//! JSON bodies (or, for CORS, the same `{"error", "request_id"}` shape).
+//! An error that escapes the layers inside one (rare: handler and extractor
+//! errors are already responses by then) is passed outwards with the
+//! layer's headers attached as a response mapper; `RequestIdentity` renders
+//! it, inside the request's scope. No layer keeps a clone of the
+//! `HttpRequest` across the inner call: actix's router needs the only
+//! reference to it to record the matched path.
+
+pub mod access_log;
+pub mod cors;
+pub mod metrics;
+pub mod rate_limit;
+pub mod security_headers;
+
+pub use access_log::{AccessLog, RequestSpan, record_user};
+pub use cors::CorsPolicy;
+pub use metrics::{HttpMetrics, Metrics};
+pub use rate_limit::{RateLimit, RateLimitSettings, RateLimiter};
+pub use security_headers::SecurityHeaders;
+
+use std::{sync::Arc, time::Duration};
+
+/// The shared parts of the hardening layers, built once per process and
+/// cloned into every worker by [`app`](crate::app), so that all workers
+/// count into the same limiter and metrics.
+#[derive(Clone)]
+pub struct Hardening {
+    /// Which origins may call from a browser.
+    pub cors: CorsPolicy,
+    /// The per-client request budgets.
+    pub limiter: Arc<RateLimiter>,
+    /// What `GET /metrics` exposes.
+    pub metrics: Arc<Metrics>,
+    /// Requests slower than this are logged as warnings.
+    pub slow_request: Duration,
+}
+
+impl std::fmt::Debug for Hardening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hardening")
+            .field("slow_request", &self.slow_request)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hardening {
+    /// Any origin without credentials, no rate limits, fresh metrics and a
+    /// one-second slow-request threshold: for tests and for embedding the
+    /// API behind a gateway that does its own limiting.
+    pub fn permissive() -> Self {
+        let limiter = Arc::new(RateLimiter::memory(
+            RateLimitSettings {
+                max: 0,
+                auth_max: 0,
+                ..RateLimitSettings::default()
+            },
+            rate_limit::DEFAULT_MEMORY_CAPACITY,
+        ));
+        Self {
+            cors: CorsPolicy::any_origin(),
+            metrics: Arc::new(Metrics::new().with_rate_limiter(Arc::clone(&limiter))),
+            limiter,
+            slow_request: Duration::from_secs(1),
+        }
+    }
+}

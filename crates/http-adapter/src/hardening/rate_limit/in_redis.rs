@@ -1,0 +1,138 @@
+//! Window counters in Redis, shared by every instance.
+//!
+//! One Lua script per hit: `INCR`, and on the first hit of a window (or a
+//! key that somehow lost its expiry) `PEXPIRE`; it answers the count and
+//! the time left, atomically, in one round trip.
+//!
+//! Redis being down must not take the API with it, nor slow every request:
+//! each call is bounded by [`CALL_TIMEOUT`], and after a failure Redis is
+//! left alone for [`PAUSE_AFTER_FAILURE`] (the limiter fails open in the
+//! meantime) before one call probes it again — no re-dial storm. The
+//! connection is made lazily, so a server can start while Redis is down.
+
+use super::{CounterStore, Hit, StoreError};
+use async_trait::async_trait;
+use redis::{
+    Client, Script,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
+use std::{
+    fmt,
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, Instant},
+};
+use tokio::sync::OnceCell;
+
+/// Longest a request waits on Redis.
+pub const CALL_TIMEOUT: Duration = Duration::from_millis(200);
+/// How long Redis is not asked after a failure.
+pub const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+const HIT_SCRIPT: &str = r"
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+";
+
+/// Counters in Redis under `prefix`.
+pub struct RedisCounters {
+    client: Client,
+    prefix: String,
+    script: Script,
+    connection: OnceCell<ConnectionManager>,
+    /// Redis is not asked before this instant, as milliseconds since `epoch`.
+    paused_until_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl fmt::Debug for RedisCounters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The client's connection info may hold a password.
+        f.debug_struct("RedisCounters")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisCounters {
+    /// Counters at `url` (`redis://[:password@]host:port[/db]`), every key
+    /// starting with `prefix`. Only a malformed URL is an error: an
+    /// unreachable server is tried again later.
+    pub fn new(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
+        Ok(Self {
+            client: Client::open(url)?,
+            prefix: prefix.to_owned(),
+            script: Script::new(HIT_SCRIPT),
+            connection: OnceCell::new(),
+            paused_until_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        })
+    }
+
+    /// Connects now, so that a misconfiguration shows at start; a failure
+    /// pauses Redis like any other.
+    pub async fn connect(&self) -> Result<(), StoreError> {
+        self.guarded(async { self.connection().await.map(drop) })
+            .await
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(CALL_TIMEOUT)
+            .set_response_timeout(CALL_TIMEOUT)
+            .set_number_of_retries(0);
+        self.connection
+            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
+            .await
+            .cloned()
+    }
+
+    /// Runs `call` unless Redis is paused, within [`CALL_TIMEOUT`]; pauses
+    /// Redis when it fails.
+    async fn guarded<T>(
+        &self,
+        call: impl Future<Output = Result<T, redis::RedisError>>,
+    ) -> Result<T, StoreError> {
+        if self.elapsed_ms() < self.paused_until_ms.load(Ordering::Relaxed) {
+            return Err(StoreError::Paused);
+        }
+        let outcome = match tokio::time::timeout(CALL_TIMEOUT, call).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => StoreError::Redis(error),
+            Err(_) => StoreError::Timeout(CALL_TIMEOUT),
+        };
+        let resume = self.elapsed_ms() + PAUSE_AFTER_FAILURE.as_millis() as u64;
+        self.paused_until_ms.fetch_max(resume, Ordering::Relaxed);
+        Err(outcome)
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+#[async_trait]
+impl CounterStore for RedisCounters {
+    async fn hit(&self, key: &str, window: Duration) -> Result<Hit, StoreError> {
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let key = format!("{}{key}", self.prefix);
+        let (count, ttl_ms): (u64, i64) = self
+            .guarded(async {
+                let mut connection = self.connection().await?;
+                self.script
+                    .key(&key)
+                    .arg(window_ms)
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
+        Ok(Hit {
+            count,
+            resets_in: Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(window_ms)),
+        })
+    }
+}
