@@ -2,15 +2,15 @@
 # Renders RESULTS.md (on stdout) from the figures bench/run.sh measured.
 #
 #   bench/report.sh RESULTS_TSV PGBENCH_TSV BCRYPT_MS CORES CPU_MODEL PG_VERSION COMMIT \
-#                   DURATION WARMUP COMMANDS_FILE LOAD_BEFORE LOAD_AFTER
+#                   DURATION WARMUP COMMANDS_FILE LOAD_BEFORE LOAD_AFTER STORM_THREADS_TSV
 #
 # RESULTS_TSV: scenario, clients, req/s, p50, p99, p99.9 (ms), status errors,
 # socket errors, peak RSS (MB), CPU seconds. PGBENCH_TSV: scenario, tps.
 set -euo pipefail
 
-(($# == 12)) || { sed -n '2,9p' "$0" >&2; exit 2; }
+(($# == 13)) || { sed -n '2,9p' "$0" >&2; exit 2; }
 results=$1 pgbench=$2 bcrypt_ms=$3 cores=$4 cpu_model=$5 pg_version=$6 commit=$7
-duration=$8 warmup=$9 commands=${10} load_before=${11} load_after=${12}
+duration=$8 warmup=$9 commands=${10} load_before=${11} load_after=${12} storm_threads=${13}
 
 # The value of column $2 (1-based) of scenario $1 in file $3 (default: results).
 value() { awk -F'\t' -v name="$1" -v col="$2" '$1 == name { print $col; exit }' "${3:-$results}"; }
@@ -70,7 +70,15 @@ awk -F'\t' '{
 cat <<EOF
 
 \`login-storm\` is the 32-client login load that ran beside \`me-during-login-storm\`
-(its RSS and CPU are in that row).
+(its RSS and CPU are in that row). The server's CPU seconds in that window, by
+thread name (\`actix-rt\` threads serve requests; bcrypt runs on tokio's blocking
+pool):
+
+| thread | CPU s |
+|---|---:|
+EOF
+awk -F'\t' '$2 > 0 { printf "| `%s` | %s |\n", $1, $2 }' "$storm_threads"
+cat <<EOF
 
 ## Ceiling: the same SQL in pgbench
 

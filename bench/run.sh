@@ -140,6 +140,18 @@ cpu_ticks() { # utime + stime of the server, in clock ticks
   read -r -a fields <<<"$stat"
   echo $((fields[11] + fields[12]))
 }
+thread_ticks() { # "thread name<TAB>utime + stime ticks" for each thread of the server
+  local task
+  for task in /proc/"$server_pid"/task/*; do
+    printf '%s\t%s\n' "$(<"$task/comm")" "$(sed 's/.*) //' "$task/stat" | awk '{ print $12 + $13 }')"
+  done
+}
+# CPU seconds per thread name between two thread_ticks snapshots, busiest first.
+thread_seconds() { # before after
+  awk -F'\t' -v hz="$clock_ticks" 'NR == FNR { before[$1] += $2; next } { after[$1] += $2 }
+    END { for (name in after) printf "%s\t%.2f\n", name, (after[name] - before[name]) / hz }' "$1" "$2" |
+    sort -t$'\t' -k2,2nr
+}
 sample_rss() { # keeps the highest VmRSS (kB) seen every 100 ms in file $1
   local max=0 kb
   echo 0 >"$1"
@@ -220,8 +232,11 @@ storm() {
   sample_rss "$work/rss" &
   sampler=$!
   before=$(cpu_ticks)
+  thread_ticks >"$work/threads.before"
   line=$(wrk_run 32 "$duration" bench/wrk/report.lua /api/me "${token[small]}")
+  thread_ticks >"$work/threads.after"
   record me-during-login-storm 32 "$line" $(($(cpu_ticks) - before)) "$(stop_sampler "$sampler")"
+  thread_seconds "$work/threads.before" "$work/threads.after" >"$work/storm-threads.tsv"
   wait "$storm_pid"
   record login-storm 32 "$(cat "$work/storm.line")" 0 0
   alive
@@ -278,7 +293,8 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
 mkdir -p "$out_dir"
 report="$out_dir/RESULTS.md"
 bench/report.sh "$results" "$work/pgbench.tsv" "$bcrypt_ms" "$cores" "$cpu_model" "$pg_version" \
-  "$commit" "$duration" "$warmup" "$commands" "$load_start" "$load_end" >"$report"
+  "$commit" "$duration" "$warmup" "$commands" "$load_start" "$load_end" \
+  "$work/storm-threads.tsv" >"$report"
 say "wrote $report"
 
 errors=$(awk -F'\t' '{ sum += $7 + $8 } END { print sum + 0 }' "$results")
