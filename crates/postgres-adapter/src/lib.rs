@@ -1,1 +1,37 @@
+//! PostgreSQL storage for Trellis: the [`UserRepository`], [`ProjectRepository`]
+//! and [`StoreHealth`] ports on tokio-postgres and a deadpool-postgres pool,
+//! and the schema migrations embedded from `migrations/`.
+//!
+//! Every statement is a constant string with `$n` parameters, prepared once
+//! per connection, bounded by the query timeout, and logged when slow.
+//! Database errors are mapped to [`RepositoryError`] in one place.
+//!
+//! ```no_run
+//! # async fn start(settings: trellis_postgres::PgSettings) -> Result<(), trellis_postgres::PgError> {
+//! let store = trellis_postgres::PgStore::connect(settings)?;
+//! trellis_postgres::migrate(&store).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`UserRepository`]: trellis_ports::UserRepository
+//! [`ProjectRepository`]: trellis_ports::ProjectRepository
+//! [`StoreHealth`]: trellis_ports::StoreHealth
+//! [`RepositoryError`]: trellis_ports::RepositoryError
 
+mod error;
+mod failure;
+mod migrate;
+mod page;
+mod project;
+mod settings;
+mod store;
+mod tls;
+mod user;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use error::PgError;
+pub use migrate::migrate;
+pub use settings::{PgSettings, SslMode};
+pub use store::PgStore;

@@ -4,7 +4,10 @@
 use crate::{config::Config, shutdown, store::Store};
 use actix_web::{HttpServer, dev::Server};
 use std::{net::TcpListener, sync::Arc, time::Instant};
-use trellis_http::{AppState, TokenKeys};
+use trellis_http::{
+    AppState, TokenKeys,
+    hardening::{CorsPolicy, Hardening, Metrics, RateLimitSettings, RateLimiter, rate_limit},
+};
 use trellis_ports::PasswordHasher;
 use trellis_services::{
     AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock,
@@ -19,6 +22,12 @@ pub enum StartError {
     /// The listening socket could not be bound.
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
+    /// An `ALLOWED_ORIGINS` entry is not an origin.
+    #[error("ALLOWED_ORIGINS: {0}")]
+    Cors(#[from] trellis_http::hardening::cors::InvalidOrigin),
+    /// The `REDIS_URL` is malformed.
+    #[error("REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
     /// The password hasher refused its cost.
     #[error("password hashing: {0}")]
     Hasher(#[from] trellis_services::InvalidCost),
@@ -75,10 +84,11 @@ impl Application {
             body_limit: config.server.body_limit_bytes,
             clock: Arc::new(SystemClock),
         };
+        let hardening = hardening(&config, &store).await?;
         let server_config = &config.server;
         let listener = TcpListener::bind((server_config.host, server_config.port))?;
         let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || trellis_http::app(state.clone()))
+        let server = HttpServer::new(move || trellis_http::app(state.clone(), hardening.clone()))
             .workers(server_config.workers)
             .client_request_timeout(server_config.client_request_timeout)
             .keep_alive(server_config.keep_alive)
@@ -112,4 +122,32 @@ impl Application {
         tracing::info!("trellis stopped");
         result
     }
+}
+
+/// Where rate-limit counters live in Redis; every instance shares them.
+const REDIS_PREFIX: &str = "trellis:rate-limit:";
+
+/// The hardening layers' shared parts: one limiter and one metrics registry
+/// for all workers. `RATE_LIMIT_MAX=0` turns every limit off.
+async fn hardening(config: &Config, store: &Store) -> Result<Hardening, StartError> {
+    let limits = &config.rate_limit;
+    let settings = RateLimitSettings {
+        max: limits.max,
+        window: limits.window,
+        auth_max: if limits.max == 0 { 0 } else { limits.auth_max },
+        trust_proxy_hops: limits.trust_proxy_hops,
+    };
+    let limiter = Arc::new(match &limits.redis_url {
+        Some(url) => RateLimiter::redis(url, REDIS_PREFIX, settings).await?,
+        None => RateLimiter::memory(settings, rate_limit::DEFAULT_MEMORY_CAPACITY),
+    });
+    let metrics = Metrics::new()
+        .with_store(store.health.clone())
+        .with_rate_limiter(Arc::clone(&limiter));
+    Ok(Hardening {
+        cors: CorsPolicy::new(config.server.allowed_origins.as_deref())?,
+        limiter,
+        metrics: Arc::new(metrics),
+        slow_request: config.server.slow_request,
+    })
 }

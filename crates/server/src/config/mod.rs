@@ -287,6 +287,10 @@ fn server(source: &Source) -> Result<ServerConfig, ConfigError> {
             "must list origins; `*` with credentials is invalid (leave it unset to allow any origin)",
         ));
     }
+    if let Some(origins) = &allowed_origins {
+        trellis_http::hardening::CorsPolicy::new(Some(origins))
+            .map_err(|problem| ConfigError::new("ALLOWED_ORIGINS", problem.to_string()))?;
+    }
     let workers = source.parse(
         "WORKERS",
         std::thread::available_parallelism().map_or(2, usize::from),

@@ -1,0 +1,194 @@
+//! The pool, and the one path every statement takes through it.
+
+use crate::{PgError, PgSettings, SslMode, failure, tls};
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
+use std::time::{Duration, Instant};
+use tokio_postgres::{NoTls, Row, types::ToSql};
+use trellis_ports::{PoolStats, RepositoryError, StoreHealth};
+
+/// Parameters of a statement, in `$n` order.
+pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// PostgreSQL behind a connection pool. Cheap to clone: clones share the pool.
+///
+/// Implements [`UserRepository`](trellis_ports::UserRepository),
+/// [`ProjectRepository`](trellis_ports::ProjectRepository) and
+/// [`StoreHealth`](trellis_ports::StoreHealth).
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    connect_timeout: Duration,
+    query_timeout: Duration,
+    slow_query: Duration,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Builds the pool. Connections are opened on first use: this does not
+    /// wait for the server, so a database that is down makes requests answer
+    /// "unavailable" rather than stopping the process.
+    ///
+    /// Must be called within a Tokio runtime: a background task closes
+    /// connections idle for longer than [`PgSettings::idle_timeout`].
+    pub fn connect(settings: PgSettings) -> Result<Self, PgError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| PgError::Pool("PgStore::connect needs a Tokio runtime".into()))?;
+        let config = client_config(&settings)?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls::connector(&settings)? {
+            Some(tls) => Manager::from_config(config, tls, manager_config),
+            None => Manager::from_config(config, NoTls, manager_config),
+        };
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_max)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(settings.connect_timeout))
+            .create_timeout(Some(settings.connect_timeout))
+            .recycle_timeout(Some(settings.connect_timeout))
+            .build()
+            .map_err(|e| PgError::Pool(e.to_string()))?;
+        runtime.spawn(close_idle(pool.weak(), settings.idle_timeout));
+        Ok(Self {
+            pool,
+            connect_timeout: settings.connect_timeout,
+            query_timeout: settings.query_timeout,
+            slow_query: settings.slow_query,
+        })
+    }
+
+    /// Closes the pool: idle connections are dropped now, busy ones when
+    /// they are returned, and later calls answer
+    /// [`RepositoryError::Unavailable`].
+    pub fn close(&self) {
+        self.pool.close();
+    }
+
+    /// Runs one constant, parameterised statement on a pooled connection
+    /// (prepared once per connection) and returns its rows.
+    ///
+    /// Every repository call goes through here: the whole call, waiting for
+    /// a connection included, is bounded by the query timeout (a connection
+    /// that stops answering is dropped, not returned to the pool); its
+    /// errors are mapped in [`failure`]; a slow statement is logged.
+    pub(crate) async fn rows(
+        &self,
+        sql: &'static str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, RepositoryError> {
+        let deadline = tokio::time::Instant::now() + self.query_timeout;
+        let client = tokio::time::timeout_at(deadline, self.client())
+            .await
+            .map_err(|_| failure::timed_out(self.query_timeout))??;
+        let started = Instant::now();
+        let outcome = tokio::time::timeout_at(deadline, async {
+            let statement = client.prepare_cached(sql).await?;
+            client.query(&statement, params).await
+        })
+        .await;
+        let Ok(result) = outcome else {
+            drop(Object::take(client));
+            return Err(failure::timed_out(self.query_timeout));
+        };
+        let rows = result.map_err(failure::from_query)?;
+        let elapsed = started.elapsed();
+        if elapsed >= self.slow_query {
+            let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            tracing::warn!(
+                sql = %statement.chars().take(80).collect::<String>(),
+                duration_ms = elapsed.as_millis(),
+                rows = rows.len(),
+                "slow query"
+            );
+        }
+        Ok(rows)
+    }
+
+    /// A pooled connection.
+    pub(crate) async fn client(&self) -> Result<Object, RepositoryError> {
+        self.pool.get().await.map_err(failure::from_pool)
+    }
+}
+
+#[async_trait]
+impl StoreHealth for PgStore {
+    async fn ping(&self) -> Result<(), RepositoryError> {
+        match tokio::time::timeout(self.connect_timeout, self.rows("SELECT 1", &[])).await {
+            Ok(result) => result.map(drop),
+            Err(_) => Err(failure::timed_out(self.connect_timeout)),
+        }
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        let status = self.pool.status();
+        Some(PoolStats {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        })
+    }
+}
+
+/// The row an `INSERT ... RETURNING` always yields.
+pub(crate) fn inserted(rows: &[Row]) -> Result<&Row, RepositoryError> {
+    rows.first()
+        .ok_or_else(|| failure::unexpected("result", "the insert returned no row"))
+}
+
+/// The driver's configuration: the connection string, plus the timeouts,
+/// keep-alives and TLS mode from `settings`.
+fn client_config(settings: &PgSettings) -> Result<tokio_postgres::Config, PgError> {
+    let mut config: tokio_postgres::Config =
+        settings.connection.parse().map_err(PgError::Connection)?;
+    // The server cancels a statement running past the query timeout, so a
+    // query the adapter gave up on does not keep working (or holding locks).
+    let options = format!(
+        "{} -c statement_timeout={}",
+        config.get_options().unwrap_or_default(),
+        settings.query_timeout.as_millis()
+    );
+    config
+        .options(options.trim_start())
+        .connect_timeout(settings.connect_timeout)
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .ssl_mode(match settings.ssl_mode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Require | SslMode::VerifyFull => tokio_postgres::config::SslMode::Require,
+        });
+    if config.get_application_name().is_none() {
+        config.application_name("trellis");
+    }
+    Ok(config)
+}
+
+/// Every half idle period, closes the connections unused for `idle`. Ends
+/// when the pool is closed or dropped.
+async fn close_idle(pool: WeakPool, idle: Duration) {
+    let mut ticks = tokio::time::interval((idle / 2).max(Duration::from_millis(50)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(pool) = pool.upgrade() else { return };
+        if pool.is_closed() {
+            return;
+        }
+        let closed = pool
+            .retain(|_, metrics| metrics.last_used() < idle)
+            .removed
+            .len();
+        if closed > 0 {
+            tracing::debug!(closed, "closed idle database connections");
+        }
+    }
+}
