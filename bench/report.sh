@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Renders RESULTS.md (on stdout) from the figures bench/run.sh measured.
+# Renders RESULTS.md (on stdout) from what bench/run.sh measured.
 #
-#   bench/report.sh RESULTS_TSV PGBENCH_TSV BCRYPT_MS CORES CPU_MODEL PG_VERSION COMMIT \
-#                   DURATION WARMUP COMMANDS_FILE LOAD_BEFORE LOAD_AFTER STORM_THREADS_TSV
+#   bench/report.sh DIR
 #
-# RESULTS_TSV: scenario, clients, req/s, p50, p99, p99.9 (ms), status errors,
-# socket errors, peak RSS (MB), CPU seconds. PGBENCH_TSV: scenario, tps.
+# DIR holds: results.tsv (scenario, clients, req/s, p50, p99, p99.9 in ms,
+# status errors, socket errors, peak RSS MB, CPU s), pgbench.tsv (scenario,
+# tps), storm-threads.tsv (thread name, CPU s), commands.txt, and facts.env
+# (shell assignments: bcrypt_ms cores cpu_model pg_version commit duration
+# warmup load_before load_after hwm_mb).
 set -euo pipefail
 
-(($# == 13)) || { sed -n '2,9p' "$0" >&2; exit 2; }
-results=$1 pgbench=$2 bcrypt_ms=$3 cores=$4 cpu_model=$5 pg_version=$6 commit=$7
-duration=$8 warmup=$9 commands=${10} load_before=${11} load_after=${12} storm_threads=${13}
+if (($# != 1)) || [[ ! -f $1/facts.env ]]; then
+  sed -n '2,10p' "$0" >&2
+  exit 2
+fi
+dir=$1
+results=$dir/results.tsv pgbench=$dir/pgbench.tsv storm_threads=$dir/storm-threads.tsv
+commands=$dir/commands.txt
+bcrypt_ms="" cores="" cpu_model="" pg_version="" commit="" duration="" warmup=""
+load_before="" load_after="" hwm_mb=""
+# shellcheck source=/dev/null
+source "$dir/facts.env"
 
 # The value of column $2 (1-based) of scenario $1 in file $3 (default: results).
 value() { awk -F'\t' -v name="$1" -v col="$2" '$1 == name { print $col; exit }' "${3:-$results}"; }
@@ -77,7 +87,7 @@ pool):
 | thread | CPU s |
 |---|---:|
 EOF
-awk -F'\t' '$2 > 0 { printf "| `%s` | %s |\n", $1, $2 }' "$storm_threads"
+awk -F'\t' '$2 > 0 { name = $1; gsub(/\|/, "\\|", name); printf "| `%s` | %s |\n", name, $2 }' "$storm_threads"
 cat <<EOF
 
 ## Ceiling: the same SQL in pgbench
@@ -142,7 +152,8 @@ row "page 400 within 3 × page 1 (10,000 projects)" \
   "$page1 vs $page400 req/s ($(calc '%.1f' "$page1 / $page400")× slower; pgbench alone: $(calc '%.1f' "$pg_page1 / $pg_page400")×)" \
   "$(verdict "$page1 <= 3 * $page400")"
 rss=$(awk -F'\t' '$9 > max { max = $9 } END { print max + 0 }' "$results")
-row "RSS ≤ 40 MB" "$rss MB (highest of all scenarios)" "$(verdict "$rss <= 40")"
+row "RSS ≤ 40 MB" "$rss MB (highest sample of all scenarios; VmHWM over the process's life: $hwm_mb MB)" \
+  "$(verdict "$rss <= 40 && $hwm_mb <= 40")"
 errors=$(awk -F'\t' '{ sum += $7 + $8 } END { print sum + 0 }' "$results")
 row "zero errors" "$errors" "$(verdict "$errors == 0")"
 

@@ -37,7 +37,8 @@ database="trellis_bench_$$"
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
 if $smoke; then out_dir="$repo/bench/out"; else out_dir="$repo/bench"; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/trellis-bench.XXXXXX")
-results="$work/results.tsv"   # scenario, clients, rps, p50, p99, p99.9 (ms), status errors, socket errors, RSS MB, CPU s
+# What bench/report.sh reads (see there).
+results="$work/results.tsv"
 commands="$work/commands.txt"
 server_pid=""
 server_died=false
@@ -284,17 +285,22 @@ echo "$target_dir/release/examples/bcrypt_cost 12 $hashes" >>"$commands"
 bcrypt_ms=$("$target_dir/release/examples/bcrypt_cost" 12 "$hashes" | sed -n 's/.*ms_per_hash=\([0-9.]*\).*/\1/p')
 
 # --- Report -----------------------------------------------------------------
-cores=$(nproc)
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-pg_version=$(psql -X -At "$pg_url_base/postgres" -c "SHOW server_version")
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
+hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")
+{
+  printf 'bcrypt_ms=%q\n' "$bcrypt_ms"
+  printf 'cores=%q\n' "$(nproc)"
+  printf 'cpu_model=%q\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  printf 'pg_version=%q\n' "$(psql -X -At "$pg_url_base/postgres" -c "SHOW server_version")"
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
+  printf 'commit=%q\n' "$commit"
+  printf 'duration=%q\nwarmup=%q\n' "$duration" "$warmup"
+  printf 'load_before=%q\nload_after=%q\n' "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf 'hwm_mb=%q\n' "$(awk -v kb="$hwm_kb" 'BEGIN { printf "%.1f", kb / 1024 }')"
+} >"$work/facts.env"
 mkdir -p "$out_dir"
 report="$out_dir/RESULTS.md"
-bench/report.sh "$results" "$work/pgbench.tsv" "$bcrypt_ms" "$cores" "$cpu_model" "$pg_version" \
-  "$commit" "$duration" "$warmup" "$commands" "$load_start" "$load_end" \
-  "$work/storm-threads.tsv" >"$report"
+bench/report.sh "$work" >"$report"
 say "wrote $report"
 
 errors=$(awk -F'\t' '{ sum += $7 + $8 } END { print sum + 0 }' "$results")
