@@ -266,7 +266,7 @@ pgbench_run() { # name script uid offset -> tps
     -f "$script" "$pg_url_base/$database" >/dev/null 2>&1
   tps=$(pgbench -n -M prepared -c 32 -j 1 -T "$duration" -D "uid=$user" -D limit=20 -D "offset=$offset" \
     -f "$script" "$pg_url_base/$database" 2>&1 | tee "$work/$name.pgbench" |
-    sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    sed -n 's/^tps = \([0-9]*\).*/\1/p')
   grep -q '^number of failed transactions: 0 ' "$work/$name.pgbench" || { echo "pgbench $name failed" >&2; exit 1; }
   printf '%s\t%s\n' "$name" "$tps" >>"$work/pgbench.tsv"
 }
