@@ -29,11 +29,16 @@ fn free_port() -> u16 {
 struct Trellis {
     child: Child,
     base: String,
+    /// Everything the process printed (its log lines), kept for assertions
+    /// and for reading after a failure.
+    log: std::path::PathBuf,
 }
 
 impl Trellis {
     fn spawn(vars: &[(&str, &str)]) -> Self {
         let port = free_port();
+        let log = std::env::temp_dir().join(format!("trellis-test-{port}.log"));
+        let log_file = std::fs::File::create(&log).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
         command
             .env_clear()
@@ -45,14 +50,15 @@ impl Trellis {
             .env("LOG_FORMAT", "json")
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::from(log_file.try_clone().unwrap()))
+            .stderr(Stdio::from(log_file));
         for (name, value) in vars {
             command.env(name, value);
         }
         Self {
             child: command.spawn().expect("trellis starts"),
             base: format!("http://127.0.0.1:{port}"),
+            log,
         }
     }
 
@@ -98,6 +104,9 @@ impl Drop for Trellis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 
@@ -282,6 +291,7 @@ async fn sigterm_under_load_completes_accepted_requests_and_another_instance_tak
             let (mut created, mut dropped, mut other, mut target) =
                 (0u32, Vec::new(), Vec::new(), first_addr);
             let mut n = 0;
+            let mut unaccepted = Vec::new();
             while Instant::now() < deadline {
                 let body = format!(r#"{{"name":"client {client} project {n}"}}"#);
                 match raw::request(target, "POST", "/api/projects", Some(&token), Some(&body)).await
@@ -292,10 +302,21 @@ async fn sigterm_under_load_completes_accepted_requests_and_another_instance_tak
                     }
                     Ok((status, body)) => other.push(format!("{status} {body}")),
                     Err(RawError::Refused) => target = second_addr,
+                    // A connection still in the kernel's accept queue when the
+                    // listener closes is reset before a byte of it is read:
+                    // not accepted, so the client goes to the other instance.
+                    // The row count below proves none of these was processed.
+                    Err(RawError::Dropped(why))
+                        if target == first_addr
+                            && (why.contains("0 bytes") || why.contains("reset")) =>
+                    {
+                        unaccepted.push(why);
+                        target = second_addr;
+                    }
                     Err(RawError::Dropped(why)) => dropped.push(why),
                 }
             }
-            (created, dropped, other)
+            (created, dropped, other, unaccepted.len())
         }
     });
     let terminate = async {
@@ -409,5 +430,75 @@ async fn two_instances_serve_one_user_consistently() {
             serde_json::from_str::<Value>(&answer).unwrap()["total"],
             n + 1
         );
+    }
+}
+
+#[actix_web::test]
+async fn no_password_hash_or_token_reaches_the_logs_even_at_trace_level() {
+    use support::raw;
+    let database = TestDatabase::create().await;
+    let mut settings = shared_settings(database.url());
+    settings.push(("RUST_LOG", "trace"));
+    let mut trellis = Trellis::spawn(&settings);
+    assert_eq!(
+        trellis
+            .wait_for("/health/ready", Duration::from_secs(20))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let target = socket(&trellis);
+    let password = "correct horse battery";
+    let register =
+        format!(r#"{{"email":"ada@example.com","password":"{password}","full_name":"Ada"}}"#);
+    let (status, answer) = raw::request(target, "POST", "/api/register", None, Some(&register))
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{answer}");
+    let token = serde_json::from_str::<Value>(&answer).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = raw::request(target, "POST", "/api/register", None, Some(&register))
+        .await
+        .unwrap();
+    assert_eq!(status, 409, "a failing registration");
+    let short = r#"{"email":"bad","password":"short-pw","full_name":""}"#;
+    let (status, _) = raw::request(target, "POST", "/api/register", None, Some(short))
+        .await
+        .unwrap();
+    assert_eq!(status, 400, "an invalid registration");
+    let login = format!(r#"{{"email":"ada@example.com","password":"{password}"}}"#);
+    let (status, _) = raw::request(target, "POST", "/api/login", None, Some(&login))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let wrong = r#"{"email":"ada@example.com","password":"wrong password"}"#;
+    let (status, _) = raw::request(target, "POST", "/api/login", None, Some(wrong))
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
+    let (status, _) = raw::request(target, "GET", "/api/me", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+
+    trellis.terminate();
+    assert_eq!(trellis.wait_exit(Duration::from_secs(10)).code(), Some(0));
+    let log = std::fs::read_to_string(&trellis.log).unwrap();
+    assert!(
+        log.lines().count() > 10,
+        "trace logging produced too little to prove anything:\n{log}"
+    );
+    assert!(log.contains("/api/register"), "the requests were logged");
+    for secret in [
+        password,
+        "short-pw",
+        "wrong password",
+        "$2b$",
+        token.as_str(),
+        SECRET,
+    ] {
+        assert!(!log.contains(secret), "{secret:?} appears in the log");
     }
 }

@@ -13,10 +13,9 @@ use std::{
 };
 use support::{
     TestApp,
-    proxy::{FaultProxy, Mode},
+    proxy::Mode,
     raw::{self, RawError},
 };
-use trellis_postgres::testkit::TestDatabase;
 
 fn addr(base: &str) -> SocketAddr {
     base.trim_start_matches("http://").parse().unwrap()
@@ -24,22 +23,11 @@ fn addr(base: &str) -> SocketAddr {
 
 #[actix_web::test]
 async fn a_saturated_pool_answers_503_in_time_never_hangs() {
-    let database = TestDatabase::create().await;
-    let proxy = FaultProxy::start(database.server_addr());
-    let url = database.url_via(proxy.addr());
-    let settings = [
-        ("DATABASE_URL", url.as_str()),
+    let (app, proxy) = TestApp::behind_proxy(&[
         ("DB_POOL_MAX", "2"),
         ("DB_CONNECT_TIMEOUT_SECS", "1"),
         ("DB_QUERY_TIMEOUT_SECS", "3"),
-    ];
-    let app = TestApp::start(
-        settings
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        Some(database),
-    )
+    ])
     .await;
     let (token, _) = app.register("ada@example.com").await;
     proxy.set(Mode::Slow(Duration::from_millis(150)));
@@ -86,21 +74,10 @@ async fn a_saturated_pool_answers_503_in_time_never_hangs() {
 
 #[actix_web::test]
 async fn a_database_outage_is_503_and_recovery_needs_no_restart() {
-    let database = TestDatabase::create().await;
-    let proxy = FaultProxy::start(database.server_addr());
-    let url = database.url_via(proxy.addr());
-    let settings = [
-        ("DATABASE_URL", url.as_str()),
+    let (app, proxy) = TestApp::behind_proxy(&[
         ("DB_CONNECT_TIMEOUT_SECS", "2"),
         ("DB_QUERY_TIMEOUT_SECS", "2"),
-    ];
-    let app = TestApp::start(
-        settings
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        Some(database),
-    )
+    ])
     .await;
     let (token, _) = app.register("ada@example.com").await;
     let target = addr(&app.base);
@@ -163,11 +140,7 @@ async fn a_database_outage_is_503_and_recovery_needs_no_restart() {
 
 #[actix_web::test]
 async fn slow_clients_oversized_headers_and_idle_connections() {
-    let app = TestApp::start(
-        vec![("CLIENT_REQUEST_TIMEOUT_MS".to_owned(), "1000".to_owned())],
-        None,
-    )
-    .await;
+    let app = TestApp::start(&[("CLIENT_REQUEST_TIMEOUT_MS", "1000")], None).await;
     let target = addr(&app.base);
 
     // A client trickling its headers is cut off by the request timeout.
@@ -203,8 +176,8 @@ async fn slow_clients_oversized_headers_and_idle_connections() {
         started.elapsed()
     );
 
-    // Headers over the limit: 431.
-    let huge = "a".repeat(64 * 1024);
+    // Headers over actix's limit (128 KiB of request head): 431.
+    let huge = "a".repeat(200 * 1024);
     let mut stream = tokio::net::TcpStream::connect(target).await.unwrap();
     let request =
         format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Huge: {huge}\r\nConnection: close\r\n\r\n");

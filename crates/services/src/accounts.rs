@@ -58,7 +58,7 @@ impl AccountService for AccountsService {
         if patch.is_empty() {
             return Err(ServiceError::Validation(vec![Violation::new(
                 "body",
-                "at least one of full_name, email is required",
+                "must contain at least one of: full_name, email",
             )]));
         }
         self.users

@@ -57,7 +57,7 @@ impl ProjectService for ProjectsService {
         if patch.is_empty() {
             return Err(ServiceError::Validation(vec![Violation::new(
                 "body",
-                "at least one field is required",
+                "must contain at least one of: name, description, status, budget, deadline",
             )]));
         }
         self.projects

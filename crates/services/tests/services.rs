@@ -31,6 +31,16 @@ fn world_with_cost(cost: u32) -> World {
     }
 }
 
+impl World {
+    /// Registers `email` with the password `correct horse`.
+    async fn sign_up(&self, email: &str) -> trellis_domain::User {
+        self.accounts
+            .register(registration(email, "correct horse"))
+            .await
+            .unwrap()
+    }
+}
+
 fn world() -> World {
     world_with_cost(4)
 }
@@ -64,11 +74,7 @@ async fn login(
 #[tokio::test]
 async fn register_then_login_with_any_letter_case() {
     let world = world();
-    let user = world
-        .accounts
-        .register(registration(" Ada@Example.COM ", "correct horse"))
-        .await
-        .unwrap();
+    let user = world.sign_up(" Ada@Example.COM ").await;
     assert_eq!(user.email.as_str(), "ada@example.com");
     assert_eq!(user.role, Role::User);
     let again = login(&world, "ADA@example.com", "correct horse")
@@ -80,11 +86,7 @@ async fn register_then_login_with_any_letter_case() {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_are_the_same_error() {
     let world = world();
-    world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
+    world.sign_up("ada@example.com").await;
     let wrong = login(&world, "ada@example.com", "wrong horse").await;
     let unknown = login(&world, "eve@example.com", "correct horse").await;
     assert!(
@@ -100,11 +102,7 @@ async fn wrong_password_and_unknown_email_are_the_same_error() {
 #[tokio::test]
 async fn an_unknown_email_costs_a_full_verification() {
     let world = world_with_cost(10);
-    world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
+    world.sign_up("ada@example.com").await;
     // Warm up the dummy hash, then compare one unknown-email login with one
     // wrong-password login: both must run bcrypt once.
     let _ = login(&world, "nobody@example.com", "x").await;
@@ -123,11 +121,7 @@ async fn an_unknown_email_costs_a_full_verification() {
 #[tokio::test]
 async fn registering_a_taken_email_in_another_case_is_refused() {
     let world = world();
-    world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
+    world.sign_up("ada@example.com").await;
     let again = world
         .accounts
         .register(registration("ADA@example.com", "another one"))
@@ -138,23 +132,15 @@ async fn registering_a_taken_email_in_another_case_is_refused() {
 #[tokio::test]
 async fn profile_updates_need_a_field_and_a_free_email() {
     let world = world();
-    let ada = world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
-    world
-        .accounts
-        .register(registration("grace@example.com", "correct horse"))
-        .await
-        .unwrap();
+    let ada = world.sign_up("ada@example.com").await;
+    world.sign_up("grace@example.com").await;
     let me = actor(ada.id, Role::User);
     let empty = world.accounts.update_me(&me, ProfilePatch::default()).await;
     match empty {
         Err(ServiceError::Validation(violations)) => {
             assert_eq!(
                 violations[0].to_string(),
-                "body: at least one of full_name, email is required"
+                "body: must contain at least one of: full_name, email"
             );
         }
         other => panic!("{other:?}"),
@@ -179,11 +165,7 @@ async fn profile_updates_need_a_field_and_a_free_email() {
 #[tokio::test]
 async fn a_deleted_account_is_not_found() {
     let world = world();
-    let ada = world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
+    let ada = world.sign_up("ada@example.com").await;
     world.store.delete(ada.id).await.unwrap();
     let me = world.accounts.me(&actor(ada.id, Role::User)).await;
     assert!(
@@ -195,16 +177,8 @@ async fn a_deleted_account_is_not_found() {
 #[tokio::test]
 async fn projects_belong_to_their_owner_whatever_the_role() {
     let world = world();
-    let ada = world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
-    let eve = world
-        .accounts
-        .register(registration("eve@example.com", "correct horse"))
-        .await
-        .unwrap();
+    let ada = world.sign_up("ada@example.com").await;
+    let eve = world.sign_up("eve@example.com").await;
     world.store.set_role(eve.id, Role::Admin).await.unwrap();
     let (ada, eve) = (actor(ada.id, Role::User), actor(eve.id, Role::Admin));
     let project = world
@@ -266,11 +240,7 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
 #[tokio::test]
 async fn an_empty_project_patch_is_a_validation_error() {
     let world = world();
-    let ada = world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
+    let ada = world.sign_up("ada@example.com").await;
     let ada = actor(ada.id, Role::User);
     let project = world
         .projects
@@ -288,7 +258,7 @@ async fn an_empty_project_patch_is_a_validation_error() {
         Err(ServiceError::Validation(violations)) => {
             assert_eq!(
                 violations[0].to_string(),
-                "body: at least one field is required"
+                "body: must contain at least one of: name, description, status, budget, deadline"
             );
         }
         other => panic!("{other:?}"),
@@ -298,16 +268,8 @@ async fn an_empty_project_patch_is_a_validation_error() {
 #[tokio::test]
 async fn only_a_current_admin_manages_users() {
     let world = world();
-    let ada = world
-        .accounts
-        .register(registration("ada@example.com", "correct horse"))
-        .await
-        .unwrap();
-    let eve = world
-        .accounts
-        .register(registration("eve@example.com", "correct horse"))
-        .await
-        .unwrap();
+    let ada = world.sign_up("ada@example.com").await;
+    let eve = world.sign_up("eve@example.com").await;
     let forbidden = |r: Result<(), ServiceError>| matches!(r, Err(ServiceError::Forbidden));
 
     // A plain user, even one whose token claims admin, is refused.

@@ -59,7 +59,7 @@ fn base_settings() -> Vec<(String, String)> {
 impl TestApp {
     /// On the in-memory store.
     pub async fn memory() -> Self {
-        Self::start(Vec::new(), None).await
+        Self::start(&[], None).await
     }
 
     /// On a fresh, migrated PostgreSQL database.
@@ -70,19 +70,29 @@ impl TestApp {
     /// On a fresh PostgreSQL database, with extra settings.
     pub async fn postgres_with(settings: &[(&str, &str)]) -> Self {
         let database = TestDatabase::create().await;
-        let mut vars = vec![("DATABASE_URL".to_owned(), database.url().to_owned())];
+        let url = database.url().to_owned();
+        let settings = [&[("DATABASE_URL", url.as_str())], settings].concat();
+        Self::start(&settings, Some(database)).await
+    }
+
+    /// On a fresh PostgreSQL database reached through a fault-injecting
+    /// proxy, with extra settings.
+    pub async fn behind_proxy(settings: &[(&str, &str)]) -> (Self, proxy::FaultProxy) {
+        let database = TestDatabase::create().await;
+        let proxy = proxy::FaultProxy::start(database.server_addr());
+        let url = database.url_via(proxy.addr());
+        let settings = [&[("DATABASE_URL", url.as_str())], settings].concat();
+        (Self::start(&settings, Some(database)).await, proxy)
+    }
+
+    /// With these settings on top of the shared ones.
+    pub async fn start(settings: &[(&str, &str)], database: Option<TestDatabase>) -> Self {
+        let mut vars = base_settings();
         vars.extend(
             settings
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        Self::start(vars, Some(database)).await
-    }
-
-    /// With these settings on top of the shared ones.
-    pub async fn start(settings: Vec<(String, String)>, database: Option<TestDatabase>) -> Self {
-        let mut vars = base_settings();
-        vars.extend(settings);
         let config = Config::from_source(&vars.into_iter().collect()).expect("test configuration");
         let app = Application::build(config)
             .await
