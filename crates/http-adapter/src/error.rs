@@ -17,6 +17,7 @@ use serde::Serialize;
 use std::fmt;
 use trellis_domain::Violation;
 use trellis_ports::{BoxError, Resource, ServiceError};
+use utoipa::ToSchema;
 
 /// Seconds a client is told to wait before retrying a 503.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
@@ -107,14 +108,18 @@ impl From<ServiceError> for ApiError {
 }
 
 /// The JSON body of every error answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody<'a> {
     /// One short, stable line (clients match on it).
+    #[schema(example = "Validation failed")]
     pub error: String,
     /// The request's `X-Request-Id`.
+    #[schema(example = "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81")]
     pub request_id: &'a str,
     /// For validation errors: every failing field, as `"<field>: <message>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<String>, required = false, example = json!(["name: must not be empty"]))]
     pub details: Option<Vec<String>>,
 }
 

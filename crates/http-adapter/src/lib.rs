@@ -4,12 +4,14 @@
 //! Handlers only translate: a body becomes a domain value ([`body`],
 //! [`dto`]), the caller an [`Actor`](trellis_ports::Actor) ([`auth`]), a
 //! service answers, and its errors become JSON in one place ([`error`]).
+//! [`openapi`] documents it all, served at `/api/openapi.json` and `/docs`.
 
 pub mod auth;
 pub mod body;
 pub mod dto;
 pub mod error;
 pub mod hardening;
+pub mod openapi;
 pub mod query;
 pub mod request_id;
 mod routes;

@@ -8,6 +8,13 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use futures_util::future::{Ready, ready};
 use std::collections::HashMap;
 use trellis_domain::{PageRequest, ProjectStatus, Violation};
+use utoipa::{
+    IntoParams,
+    openapi::{
+        ObjectBuilder, Type,
+        path::{Parameter, ParameterBuilder, ParameterIn},
+    },
+};
 
 /// `?page=&limit=`: page from 1 (default 1), limit 1..100 (default 20;
 /// larger is clamped to 100).
@@ -51,6 +58,50 @@ impl FromRequest for ProjectQuery {
                 Err(ApiError::Validation(violations))
             }
         })
+    }
+}
+
+/// `page` and `limit`, as documented. Neither has a maximum a client must
+/// respect: a `limit` above 100 is served as 100, not refused.
+impl IntoParams for PageQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let count = |name: &str, description: &str, default: u32| {
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(u32::MAX))
+                .default(Some(default.into()));
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build()
+        };
+        vec![
+            count("page", "The page, from 1.", 1),
+            count(
+                "limit",
+                "Items per page, 1 to 100; a larger value is served as 100.",
+                PageRequest::DEFAULT_LIMIT,
+            ),
+        ]
+    }
+}
+
+/// `page`, `limit` and `status`, as documented.
+impl IntoParams for ProjectQuery {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = PageQuery::into_params(parameter_in);
+        params.push(
+            ParameterBuilder::new()
+                .name("status")
+                .parameter_in(ParameterIn::Query)
+                .description(Some("Only projects with this status."))
+                .schema(Some(crate::openapi::schemas::project_status()))
+                .build(),
+        );
+        params
     }
 }
 

@@ -1,10 +1,11 @@
 //! The routes, one module per resource. Each path is a `web::resource`
 //! whose default service answers 405 with the methods it does have.
 
-mod accounts;
-mod health;
-mod projects;
-mod users;
+pub(crate) mod accounts;
+pub(crate) mod docs;
+pub(crate) mod health;
+pub(crate) mod projects;
+pub(crate) mod users;
 
 use crate::ApiError;
 use actix_web::{HttpResponse, Route, web};
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     projects::configure(cfg);
     users::configure(cfg);
+    docs::configure(cfg);
 }
 
 /// 405 `Method not allowed`, with `Allow: <allow>`.

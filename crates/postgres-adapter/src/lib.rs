@@ -2,8 +2,10 @@
 //! and [`StoreHealth`] ports on tokio-postgres and a deadpool-postgres pool,
 //! and the schema migrations embedded from `migrations/`.
 //!
-//! Every statement is a constant string with `$n` parameters, prepared once
-//! per connection, bounded by the query timeout, and logged when slow.
+//! Every statement is a constant string with `$n` parameters of declared
+//! types, prepared once per connection (or, behind a transaction-pooling
+//! PgBouncer, sent unnamed: [`PgSettings::prepared_statements`]), bounded by
+//! the query timeout, and logged when slow.
 //! Database errors are mapped to [`RepositoryError`] in one place.
 //!
 //! ```no_run

@@ -4,10 +4,14 @@
 //! SQL converts both ways (`$n::int8::numeric / 100`, `(budget * 100)::int8`),
 //! so no float ever touches an amount.
 
-use crate::{PgStore, failure, page::PageWindow, store::inserted};
+use crate::{
+    PgStore, failure,
+    page::PageWindow,
+    store::{Sql, inserted},
+};
 use async_trait::async_trait;
 use time::Date;
-use tokio_postgres::Row;
+use tokio_postgres::{Row, types::Type};
 use trellis_domain::{
     Budget, Change, Deadline, Description, NewProject, Page, PageRequest, Project, ProjectId,
     ProjectName, ProjectPatch, ProjectStatus, UserId,
@@ -15,21 +19,36 @@ use trellis_domain::{
 use trellis_ports::{ProjectRepository, RepositoryError};
 use uuid::Uuid;
 
-const INSERT: &str = "\
+const INSERT: Sql = Sql {
+    text: "\
 INSERT INTO projects (id, user_id, name, description, status, budget, deadline)
 VALUES ($1, $2, $3, $4, $5, $6::int8::numeric / 100, $7)
 RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
-          deadline, created_at, updated_at";
+          deadline, created_at, updated_at",
+    types: &[
+        Type::UUID,
+        Type::UUID,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::DATE,
+    ],
+};
 
-const FIND: &str = "\
+const FIND: Sql = Sql {
+    text: "\
 SELECT id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
        deadline, created_at, updated_at
-FROM projects WHERE id = $1 AND user_id = $2";
+FROM projects WHERE id = $1 AND user_id = $2",
+    types: &[Type::UUID, Type::UUID],
+};
 
 // One fixed statement for every patch, atomic on the row: NULL keeps a
 // required field; a flag says whether an optional one is set (to the next
 // parameter, NULL clearing it). The trigger bumps updated_at.
-const UPDATE: &str = "\
+const UPDATE: Sql = Sql {
+    text: "\
 UPDATE projects
 SET name = COALESCE($3::text, name),
     status = COALESCE($4::text, status),
@@ -38,9 +57,25 @@ SET name = COALESCE($3::text, name),
     deadline = CASE WHEN $9::bool THEN $10::date ELSE deadline END
 WHERE id = $1 AND user_id = $2
 RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
-          deadline, created_at, updated_at";
+          deadline, created_at, updated_at",
+    types: &[
+        Type::UUID,
+        Type::UUID,
+        Type::TEXT,
+        Type::TEXT,
+        Type::BOOL,
+        Type::TEXT,
+        Type::BOOL,
+        Type::INT8,
+        Type::BOOL,
+        Type::DATE,
+    ],
+};
 
-const DELETE: &str = "DELETE FROM projects WHERE id = $1 AND user_id = $2 RETURNING id";
+const DELETE: Sql = Sql {
+    text: "DELETE FROM projects WHERE id = $1 AND user_id = $2 RETURNING id",
+    types: &[Type::UUID, Type::UUID],
+};
 
 /// A page of one owner's projects (`$1`), all or those with status `$2`,
 /// `$3` per page after `$4`, with their total; see [`crate::page`].
@@ -50,7 +85,8 @@ const DELETE: &str = "DELETE FROM projects WHERE id = $1 AND user_id = $2 RETURN
 /// only those rows are read from the table. Reading whole rows while
 /// skipping a large offset would make the planner prefer collecting all the
 /// owner's rows and sorting them.
-pub(crate) const PAGE: &str = "\
+pub(crate) const PAGE: Sql = Sql {
+    text: "\
 SELECT matching.total, p.id, p.user_id, p.name, p.description, p.status,
        (p.budget * 100)::int8 AS budget_cents, p.deadline, p.created_at, p.updated_at
 FROM (
@@ -64,7 +100,9 @@ LEFT JOIN LATERAL (
     LIMIT $3 OFFSET $4
 ) AS page ON true
 LEFT JOIN projects AS p ON p.id = page.id
-ORDER BY p.created_at DESC, p.id";
+ORDER BY p.created_at DESC, p.id",
+    types: &[Type::UUID, Type::TEXT, Type::INT8, Type::INT8],
+};
 
 #[async_trait]
 impl ProjectRepository for PgStore {
@@ -74,7 +112,7 @@ impl ProjectRepository for PgStore {
         let deadline = project.deadline.map(Deadline::date);
         let rows = self
             .rows(
-                INSERT,
+                &INSERT,
                 &[
                     &project.id.as_uuid(),
                     &owner.as_uuid(),
@@ -90,7 +128,7 @@ impl ProjectRepository for PgStore {
     }
 
     async fn find(&self, owner: UserId, id: ProjectId) -> Result<Option<Project>, RepositoryError> {
-        let rows = self.rows(FIND, &[&id.as_uuid(), &owner.as_uuid()]).await?;
+        let rows = self.rows(&FIND, &[&id.as_uuid(), &owner.as_uuid()]).await?;
         rows.first().map(project_from).transpose()
     }
 
@@ -107,7 +145,7 @@ impl ProjectRepository for PgStore {
         let (set_deadline, deadline): (bool, Option<Date>) = column(&patch.deadline, |d| d.date());
         let rows = self
             .rows(
-                UPDATE,
+                &UPDATE,
                 &[
                     &id.as_uuid(),
                     &owner.as_uuid(),
@@ -127,7 +165,7 @@ impl ProjectRepository for PgStore {
 
     async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError> {
         let rows = self
-            .rows(DELETE, &[&id.as_uuid(), &owner.as_uuid()])
+            .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid()])
             .await?;
         Ok(!rows.is_empty())
     }
@@ -142,7 +180,7 @@ impl ProjectRepository for PgStore {
         let status = status.map(ProjectStatus::as_str);
         let rows = self
             .rows(
-                PAGE,
+                &PAGE,
                 &[&owner.as_uuid(), &status, &window.limit, &window.offset],
             )
             .await?;

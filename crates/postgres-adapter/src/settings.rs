@@ -28,6 +28,14 @@ pub struct PgSettings {
     /// A PEM file of extra certificate authorities to trust, besides the
     /// system's.
     pub ssl_root_cert: Option<PathBuf>,
+    /// Whether statements are prepared once per connection and then run by
+    /// name (fewer bytes per call, no re-planning). Turn it off behind a
+    /// pooler that gives each transaction whichever server connection is
+    /// free and does not track named statements (PgBouncer before 1.21 in
+    /// transaction mode, or later ones with `max_prepared_statements = 0`):
+    /// each statement then goes as an unnamed one, its parameter types
+    /// included, in one round trip.
+    pub prepared_statements: bool,
 }
 
 impl fmt::Debug for PgSettings {
@@ -41,6 +49,7 @@ impl fmt::Debug for PgSettings {
             .field("slow_query", &self.slow_query)
             .field("ssl_mode", &self.ssl_mode)
             .field("ssl_root_cert", &self.ssl_root_cert)
+            .field("prepared_statements", &self.prepared_statements)
             .finish()
     }
 }

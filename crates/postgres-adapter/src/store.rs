@@ -4,11 +4,36 @@ use crate::{PgError, PgSettings, SslMode, failure, tls};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
 use std::time::{Duration, Instant};
-use tokio_postgres::{NoTls, Row, types::ToSql};
+use tokio_postgres::{
+    NoTls, Row,
+    types::{ToSql, Type},
+};
 use trellis_ports::{PoolStats, RepositoryError, StoreHealth};
 
 /// Parameters of a statement, in `$n` order.
 pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// One constant, parameterised statement and the PostgreSQL types of its
+/// `$n` parameters, in order.
+///
+/// The types are declared once, here, and used by both ways of running a
+/// statement (see [`PgSettings::prepared_statements`]): as the parameter
+/// types of the cached prepared statement, or sent along with an unnamed
+/// one. Either way PostgreSQL infers nothing, and a Rust value that does
+/// not fit its declared type is refused before it is sent.
+#[derive(Debug)]
+pub(crate) struct Sql {
+    /// The statement, with `$1`, `$2`, ... for its parameters.
+    pub(crate) text: &'static str,
+    /// The type of each parameter, `$1` first.
+    pub(crate) types: &'static [Type],
+}
+
+/// The readiness ping.
+const PING: Sql = Sql {
+    text: "SELECT 1",
+    types: &[],
+};
 
 /// PostgreSQL behind a connection pool. Cheap to clone: clones share the pool.
 ///
@@ -21,6 +46,7 @@ pub struct PgStore {
     connect_timeout: Duration,
     query_timeout: Duration,
     slow_query: Duration,
+    prepared_statements: bool,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -63,6 +89,7 @@ impl PgStore {
             connect_timeout: settings.connect_timeout,
             query_timeout: settings.query_timeout,
             slow_query: settings.slow_query,
+            prepared_statements: settings.prepared_statements,
         })
     }
 
@@ -74,7 +101,10 @@ impl PgStore {
     }
 
     /// Runs one constant, parameterised statement on a pooled connection
-    /// (prepared once per connection) and returns its rows.
+    /// and returns its rows: prepared once per connection and then executed
+    /// by name, or, when prepared statements are off, as an unnamed
+    /// statement with its parameter types in a single round trip (what a
+    /// transaction-pooling PgBouncer before 1.21 can carry).
     ///
     /// Every repository call goes through here: the whole call, waiting for
     /// a connection included, is bounded by the query timeout (a connection
@@ -82,17 +112,35 @@ impl PgStore {
     /// errors are mapped in [`failure`]; a slow statement is logged.
     pub(crate) async fn rows(
         &self,
-        sql: &'static str,
+        sql: &Sql,
         params: Params<'_>,
     ) -> Result<Vec<Row>, RepositoryError> {
+        // Both ways must run the same statement: preparing would let
+        // PostgreSQL infer the type of a parameter missing from the list,
+        // sending it unnamed would not.
+        if params.len() != sql.types.len() {
+            return Err(failure::unexpected(
+                "statement",
+                "the parameters do not match the declared types",
+            ));
+        }
         let deadline = tokio::time::Instant::now() + self.query_timeout;
         let client = tokio::time::timeout_at(deadline, self.client())
             .await
             .map_err(|_| failure::timed_out(self.query_timeout))??;
         let started = Instant::now();
         let outcome = tokio::time::timeout_at(deadline, async {
-            let statement = client.prepare_cached(sql).await?;
-            client.query(&statement, params).await
+            if self.prepared_statements {
+                let statement = client.prepare_typed_cached(sql.text, sql.types).await?;
+                client.query(&statement, params).await
+            } else {
+                let typed: Vec<_> = params
+                    .iter()
+                    .copied()
+                    .zip(sql.types.iter().cloned())
+                    .collect();
+                client.query_typed(sql.text, &typed).await
+            }
         })
         .await;
         let Ok(result) = outcome else {
@@ -102,7 +150,7 @@ impl PgStore {
         let rows = result.map_err(failure::from_query)?;
         let elapsed = started.elapsed();
         if elapsed >= self.slow_query {
-            let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            let statement: String = sql.text.split_whitespace().collect::<Vec<_>>().join(" ");
             tracing::warn!(
                 sql = %statement.chars().take(80).collect::<String>(),
                 duration_ms = elapsed.as_millis(),
@@ -122,7 +170,7 @@ impl PgStore {
 #[async_trait]
 impl StoreHealth for PgStore {
     async fn ping(&self) -> Result<(), RepositoryError> {
-        match tokio::time::timeout(self.connect_timeout, self.rows("SELECT 1", &[])).await {
+        match tokio::time::timeout(self.connect_timeout, self.rows(&PING, &[])).await {
             Ok(result) => result.map(drop),
             Err(_) => Err(failure::timed_out(self.connect_timeout)),
         }

@@ -25,11 +25,11 @@ use tokio_postgres::{Client, Config, NoTls, config::Host};
 /// The listing statement of [`ProjectRepository::page`](trellis_ports::ProjectRepository::page),
 /// exactly as the adapter runs it, for plan tests: `$1` owner, `$2` status
 /// or NULL, `$3` limit, `$4` offset.
-pub const PROJECT_PAGE_SQL: &str = crate::project::PAGE;
+pub const PROJECT_PAGE_SQL: &str = crate::project::PAGE.text;
 
 /// The listing statement of [`UserRepository::page`](trellis_ports::UserRepository::page):
 /// `$1` limit, `$2` offset.
-pub const USER_PAGE_SQL: &str = crate::user::PAGE;
+pub const USER_PAGE_SQL: &str = crate::user::PAGE.text;
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Serialises building the template across test processes.
@@ -118,6 +118,7 @@ impl TestDatabase {
             slow_query: Duration::from_secs(1),
             ssl_mode: SslMode::Disable,
             ssl_root_cert: None,
+            prepared_statements: true,
         }
     }
 
@@ -242,6 +243,7 @@ async fn build_template(client: &Client, admin: &Config, template: &str) {
         slow_query: Duration::from_secs(10),
         ssl_mode: SslMode::Disable,
         ssl_root_cert: None,
+        prepared_statements: true,
     })
     .unwrap_or_else(|e| panic!("template store: {e}"));
     migrate(&store)

@@ -1,5 +1,7 @@
 //! The PostgreSQL store passes the repository contract, each case on a
-//! database of its own.
+//! database of its own, with prepared statements and without them (each
+//! statement sent unnamed with its declared parameter types, as behind a
+//! transaction-pooling PgBouncer).
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -8,7 +10,7 @@ use trellis_domain::{
     ProjectPatch, ProjectStatus, Role, User, UserId,
 };
 use trellis_ports::{ProjectRepository, RepositoryError, UserRepository, testkit::Repos};
-use trellis_postgres::{PgStore, testkit::TestDatabase};
+use trellis_postgres::{PgSettings, PgStore, testkit::TestDatabase};
 
 /// The store, keeping its test database alive (and so undropped) for as
 /// long as the case holds the repositories.
@@ -17,10 +19,15 @@ struct OnTestDatabase {
     _database: TestDatabase,
 }
 
-async fn repos() -> Repos {
+async fn repos(prepared_statements: bool) -> Repos {
     let database = TestDatabase::create().await;
+    let store = PgStore::connect(PgSettings {
+        prepared_statements,
+        ..database.settings()
+    })
+    .unwrap_or_else(|e| panic!("test store: {e}"));
     let held = Arc::new(OnTestDatabase {
-        store: database.store(),
+        store,
         _database: database,
     });
     Repos {
@@ -29,7 +36,13 @@ async fn repos() -> Repos {
     }
 }
 
-trellis_ports::repository_contract!(repos());
+trellis_ports::repository_contract!(repos(true));
+
+mod without_prepared_statements {
+    use super::repos;
+
+    trellis_ports::repository_contract!(repos(false));
+}
 
 #[async_trait]
 impl UserRepository for OnTestDatabase {

@@ -23,6 +23,7 @@ fn settings(connection: String) -> PgSettings {
         slow_query: Duration::from_secs(1),
         ssl_mode: SslMode::Disable,
         ssl_root_cert: None,
+        prepared_statements: true,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{config::Config, shutdown, store::Store};
 use actix_web::{HttpServer, dev::Server};
-use std::{net::TcpListener, sync::Arc, time::Instant};
+use std::{sync::Arc, time::Instant};
 use trellis_http::{
     AppState, TokenKeys,
     hardening::{CorsPolicy, Hardening, Metrics, RateLimitSettings, RateLimiter, rate_limit},
@@ -86,8 +86,6 @@ impl Application {
         };
         let hardening = hardening(&config, &store).await?;
         let server_config = &config.server;
-        let listener = TcpListener::bind((server_config.host, server_config.port))?;
-        let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || trellis_http::app(state.clone(), hardening.clone()))
             .workers(server_config.workers)
             .client_request_timeout(server_config.client_request_timeout)
@@ -95,8 +93,14 @@ impl Application {
             .max_connections(server_config.max_connections)
             .shutdown_timeout(server_config.shutdown_timeout.as_secs())
             .shutdown_signal(shutdown::signal())
-            .listen(listener)?
-            .run();
+            .backlog(LISTEN_BACKLOG)
+            .bind((server_config.host, server_config.port))?;
+        let port = server
+            .addrs()
+            .first()
+            .map(|addr| addr.port())
+            .ok_or_else(|| std::io::Error::other("no listening socket was bound"))?;
+        let server = server.run();
         tracing::info!(port, store = ?store, "trellis listening");
         Ok(Self {
             port,
@@ -123,6 +127,13 @@ impl Application {
         result
     }
 }
+
+/// Connections the kernel queues for accepting (capped by
+/// `net.core.somaxconn`). A full queue drops new connections' SYNs and their
+/// clients wait a second to retry: with the standard library's 128, a burst
+/// of a few thousand connections stalls for seconds; actix's own default
+/// is this.
+const LISTEN_BACKLOG: u32 = 2048;
 
 /// Where rate-limit counters live in Redis; every instance shares them.
 const REDIS_PREFIX: &str = "trellis:rate-limit:";

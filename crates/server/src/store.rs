@@ -80,5 +80,6 @@ fn settings(config: &DatabaseConfig) -> PgSettings {
             SslMode::VerifyFull => trellis_postgres::SslMode::VerifyFull,
         },
         ssl_root_cert: config.ssl_root_cert.clone(),
+        prepared_statements: config.prepared_statements,
     }
 }

@@ -9,115 +9,14 @@ use awc::http::StatusCode;
 use futures_util::future::join_all;
 use serde_json::Value;
 use std::{
-    net::TcpListener,
-    process::{Child, Command, ExitStatus, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
-use support::proxy::{FaultProxy, Mode};
+use support::{
+    binary::Trellis,
+    proxy::{FaultProxy, Mode},
+};
 use trellis_postgres::testkit::TestDatabase;
-
-/// A free loopback port (bound, read, released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `trellis` process with exactly these variables (nothing inherited but PATH).
-struct Trellis {
-    child: Child,
-    base: String,
-    /// Everything the process printed (its log lines), kept for assertions
-    /// and for reading after a failure.
-    log: std::path::PathBuf,
-}
-
-impl Trellis {
-    fn spawn(vars: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let log = std::env::temp_dir().join(format!("trellis-test-{port}.log"));
-        let log_file = std::fs::File::create(&log).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("WORKERS", "2")
-            .env("RUST_LOG", "warn")
-            .env("LOG_FORMAT", "json")
-            .current_dir(std::env::temp_dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log_file.try_clone().unwrap()))
-            .stderr(Stdio::from(log_file));
-        for (name, value) in vars {
-            command.env(name, value);
-        }
-        Self {
-            child: command.spawn().expect("trellis starts"),
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        }
-    }
-
-    /// Polls GET `path` until it answers, for at most `within`.
-    async fn wait_for(&self, path: &str, within: Duration) -> (StatusCode, Value) {
-        let started = Instant::now();
-        loop {
-            if let Some(answer) = get(&format!("{}{path}", self.base)).await {
-                return answer;
-            }
-            assert!(
-                started.elapsed() < within,
-                "no answer on {path} within {within:?}"
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                started.elapsed() < within,
-                "trellis did not exit within {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Trellis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_file(&self.log);
-        }
-    }
-}
-
-async fn get(url: &str) -> Option<(StatusCode, Value)> {
-    let client = awc::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .finish();
-    let mut response = client.get(url).send().await.ok()?;
-    let body = response.json::<Value>().await.unwrap_or(Value::Null);
-    Some((response.status(), body))
-}
 
 #[actix_web::test]
 async fn with_no_configuration_it_serves_health_within_two_seconds() {
@@ -254,10 +153,6 @@ fn shared_settings(url: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-fn socket(trellis: &Trellis) -> std::net::SocketAddr {
-    trellis.base.trim_start_matches("http://").parse().unwrap()
-}
-
 #[actix_web::test]
 async fn sigterm_under_load_completes_accepted_requests_and_another_instance_takes_over() {
     use support::raw::{self, RawError};
@@ -273,7 +168,7 @@ async fn sigterm_under_load_completes_accepted_requests_and_another_instance_tak
             StatusCode::OK
         );
     }
-    let (first_addr, second_addr) = (socket(&first), socket(&second));
+    let (first_addr, second_addr) = (first.addr(), second.addr());
     let body = r#"{"email":"ada@example.com","password":"correct horse","full_name":"Ada"}"#;
     let (status, answer) = raw::request(first_addr, "POST", "/api/register", None, Some(body))
         .await
@@ -377,7 +272,7 @@ async fn two_instances_serve_one_user_consistently() {
             StatusCode::OK
         );
     }
-    let addrs = [socket(&instances[0]), socket(&instances[1])];
+    let addrs = [instances[0].addr(), instances[1].addr()];
     let body = r#"{"email":"ada@example.com","password":"correct horse","full_name":"Ada"}"#;
     let (_, answer) = raw::request(addrs[0], "POST", "/api/register", None, Some(body))
         .await
@@ -447,7 +342,7 @@ async fn no_password_hash_or_token_reaches_the_logs_even_at_trace_level() {
             .0,
         StatusCode::OK
     );
-    let target = socket(&trellis);
+    let target = trellis.addr();
     let password = "correct horse battery";
     let register =
         format!(r#"{{"email":"ada@example.com","password":"{password}","full_name":"Ada"}}"#);

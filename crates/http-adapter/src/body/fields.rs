@@ -47,8 +47,12 @@ pub enum Kind {
 
 impl Kind {
     /// The text to parse, or why the value is of the wrong type.
+    ///
+    /// Text with a NUL character is refused here, for every field: no
+    /// field has a use for one, and PostgreSQL cannot store it in `text`.
     fn text(self, value: &Value, from_form: bool) -> Result<&str, &'static str> {
         match (self, value) {
+            (_, Value::Text(text)) if text.contains('\0') => Err("must not contain NUL characters"),
             (Kind::Text, Value::Text(text)) | (Kind::Decimal, Value::Number(text)) => Ok(text),
             (Kind::Decimal, Value::Text(text)) if from_form => Ok(text),
             (Kind::Text, _) => Err("must be a string"),

@@ -9,6 +9,7 @@ use trellis_domain::{
     Email, FullName, Password, ProfilePatch, Role, Timestamp, User, UserId, Violation,
 };
 use trellis_ports::Registration;
+use utoipa::ToSchema;
 
 /// `POST /api/register`: `email`, `password` (8..128) and `full_name`, all
 /// required. A `role` in the body is ignored: every sign-up is a user.
@@ -70,15 +71,22 @@ impl FromFields for ProfilePatch {
 }
 
 /// A user as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
+    #[schema(value_type = String, format = Uuid)]
     id: UserId,
+    #[schema(value_type = String, format = Email, example = "ada@example.com")]
     email: Email,
+    #[schema(value_type = String, example = "Ada Lovelace")]
     full_name: FullName,
+    #[schema(schema_with = crate::openapi::schemas::role)]
     role: Role,
     #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]
     created_at: Timestamp,
     #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]
     updated_at: Timestamp,
 }
 
@@ -96,7 +104,7 @@ impl From<User> for UserView {
 }
 
 /// `{"user"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserEnvelope {
     /// The user.
     pub user: UserView,
@@ -109,11 +117,12 @@ impl From<User> for UserEnvelope {
 }
 
 /// `{"user", "token"}`: the answer to signing up or logging in.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Session {
     /// Who is now logged in.
     pub user: UserView,
-    /// Their bearer token.
+    /// Their bearer token (a JWT).
+    #[schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl")]
     pub token: String,
 }
 

@@ -2,17 +2,20 @@
 
 use serde::Serialize;
 use trellis_domain::Page;
+use utoipa::ToSchema;
 
 /// `{"data", "total", "page", "limit", "totalPages"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PageView<T> {
     /// The items of this page.
     pub data: Vec<T>,
     /// How many items the whole listing has.
     pub total: u64,
     /// This page's number, from 1.
+    #[schema(minimum = 1)]
     pub page: u32,
-    /// Items per page.
+    /// Items per page (1 to 100).
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: u32,
     /// How many pages the listing has.
     #[serde(rename = "totalPages")]

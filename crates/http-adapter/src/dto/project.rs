@@ -17,6 +17,7 @@ use trellis_domain::{
     Budget, Deadline, Description, NewProject, Project, ProjectId, ProjectName, ProjectPatch,
     ProjectStatus, Timestamp, UserId, Violation,
 };
+use utoipa::ToSchema;
 
 /// `POST /api/projects`: `name` required; `description`, `status`
 /// (default active), `budget`, `deadline` optional.
@@ -103,19 +104,30 @@ fn plain_decimal(raw: &str) -> Cow<'_, str> {
 }
 
 /// A project as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Project)]
 pub struct ProjectView {
+    #[schema(value_type = String, format = Uuid)]
     id: ProjectId,
+    /// The owner.
+    #[schema(value_type = String, format = Uuid)]
     user_id: UserId,
+    #[schema(example = "Apollo")]
     name: String,
+    #[schema(example = "Landing on the moon")]
     description: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::project_status)]
     status: &'static str,
     #[serde(serialize_with = "serialize_budget")]
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 9999999999.99, example = 12500.5)]
     budget: Option<Budget>,
+    #[schema(format = Date, example = "2027-01-31")]
     deadline: Option<String>,
     #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]
     created_at: Timestamp,
     #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]
     updated_at: Timestamp,
 }
 
@@ -148,7 +160,7 @@ fn serialize_budget<S: Serializer>(
 }
 
 /// `{"project"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectEnvelope {
     /// The project.
     pub project: ProjectView,

@@ -1,6 +1,7 @@
 //! Signing up, logging in, and one's own profile.
 
 use super::method_not_allowed;
+use crate::openapi::bodies;
 use crate::{
     ApiError, AppState,
     auth::AuthUser,
@@ -31,7 +32,26 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `201 {"user", "token"}`.
-async fn register(
+#[utoipa::path(
+    post,
+    path = "/api/register",
+    tag = "accounts",
+    operation_id = "register",
+    summary = "Sign up",
+    description = "Creates an account with the role `user` and logs it in.",
+    request_body(content(
+        (bodies::Registration = "application/json", example = json!({
+            "email": "ada@example.com", "password": "correct horse battery", "full_name": "Ada Lovelace"
+        })),
+        (bodies::Registration = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "Signed up and logged in.", body = Session),
+        (status = 409, description = "`Email already registered`.", body = crate::error::ErrorBody,
+            example = json!({"error": "Email already registered", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn register(
     state: web::Data<AppState>,
     Input(registration): Input<Registration>,
 ) -> Result<HttpResponse, ApiError> {
@@ -40,7 +60,28 @@ async fn register(
 }
 
 /// `200 {"user", "token"}`.
-async fn login(
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    tag = "accounts",
+    operation_id = "login",
+    summary = "Log in",
+    description = "Exchanges an e-mail address and password for a bearer token.",
+    request_body(content(
+        (bodies::Credentials = "application/json", example = json!({
+            "email": "ada@example.com", "password": "correct horse battery"
+        })),
+        (bodies::Credentials = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Logged in.", body = Session),
+        (status = 401, description = "`Invalid credentials`: unknown e-mail or wrong password.",
+            body = crate::error::ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")),
+            example = json!({"error": "Invalid credentials", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn login(
     state: web::Data<AppState>,
     Input(credentials): Input<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
@@ -60,7 +101,20 @@ fn session(state: &AppState, user: User) -> Result<Session, ApiError> {
 }
 
 /// `200 {"user"}`: the caller's account, as stored now.
-async fn me(
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "accounts",
+    operation_id = "get_me",
+    summary = "My account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account.", body = UserEnvelope),
+        (status = 404, description = "`User not found`: the account was deleted.",
+            body = crate::error::ErrorBody),
+    ),
+)]
+pub(crate) async fn me(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
 ) -> Result<HttpResponse, ApiError> {
@@ -69,7 +123,27 @@ async fn me(
 }
 
 /// `200 {"user"}` after changing the caller's name or e-mail.
-async fn update_me(
+#[utoipa::path(
+    patch,
+    path = "/api/me",
+    tag = "accounts",
+    operation_id = "update_me",
+    summary = "Change my name or e-mail",
+    security(("bearer" = [])),
+    request_body(content(
+        (bodies::ProfileUpdate = "application/json", example = json!({"full_name": "Ada King"})),
+        (bodies::ProfileUpdate = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The updated account.", body = UserEnvelope),
+        (status = 400, description = "Invalid fields, or neither `full_name` nor `email` (an empty body too).",
+            body = crate::error::ErrorBody),
+        (status = 404, description = "`User not found`: the account was deleted.",
+            body = crate::error::ErrorBody),
+        (status = 409, description = "`Email already registered`.", body = crate::error::ErrorBody),
+    ),
+)]
+pub(crate) async fn update_me(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     Input(patch): Input<ProfilePatch>,

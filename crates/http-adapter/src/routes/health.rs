@@ -3,7 +3,43 @@
 use super::method_not_allowed;
 use crate::AppState;
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// How the process, or its database, is.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Ok,
+    Unavailable,
+}
+
+/// Whether the database answers.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Database {
+    Ok,
+    Unreachable,
+}
+
+/// The body of `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+struct Liveness {
+    #[schema(inline)]
+    status: Status,
+    /// Seconds since the process started.
+    #[schema(minimum = 0)]
+    uptime: f64,
+}
+
+/// The body of `GET /health/ready`.
+#[derive(Debug, Serialize, ToSchema)]
+struct Readiness {
+    #[schema(inline)]
+    status: Status,
+    #[schema(inline)]
+    database: Database,
+}
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -19,20 +55,64 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `200 {"status":"ok","uptime":<seconds>}`.
-async fn live(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "health",
+    operation_id = "live",
+    summary = "Liveness",
+    description = "Answers while the process serves requests; never touches the database.",
+    responses((
+        status = 200,
+        description = "Alive.",
+        body = inline(Liveness),
+        example = json!({"status": "ok", "uptime": 12.5}),
+    )),
+)]
+pub(crate) async fn live(state: web::Data<AppState>) -> HttpResponse {
     let uptime = state.started_at.elapsed().as_secs_f64();
-    HttpResponse::Ok().json(json!({ "status": "ok", "uptime": uptime }))
+    HttpResponse::Ok().json(Liveness {
+        status: Status::Ok,
+        uptime,
+    })
 }
 
 /// `200 {"status":"ok","database":"ok"}` if storage answers, else
 /// `503 {"status":"unavailable","database":"unreachable"}`.
-async fn ready(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "health",
+    operation_id = "ready",
+    summary = "Readiness",
+    description = "Answers 200 when the database answers a ping.",
+    responses(
+        (
+            status = 200,
+            description = "Ready.",
+            body = inline(Readiness),
+            example = json!({"status": "ok", "database": "ok"}),
+        ),
+        (
+            status = 503,
+            description = "The database does not answer.",
+            body = inline(Readiness),
+            example = json!({"status": "unavailable", "database": "unreachable"}),
+        ),
+    ),
+)]
+pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" })),
+        Ok(()) => HttpResponse::Ok().json(Readiness {
+            status: Status::Ok,
+            database: Database::Ok,
+        }),
         Err(error) => {
             tracing::warn!(error = ?error, "readiness probe: storage unreachable");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({ "status": "unavailable", "database": "unreachable" }))
+            HttpResponse::ServiceUnavailable().json(Readiness {
+                status: Status::Unavailable,
+                database: Database::Unreachable,
+            })
         }
     }
 }

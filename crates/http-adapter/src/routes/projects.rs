@@ -2,6 +2,7 @@
 //! like a missing one, so its existence is never revealed.
 
 use super::method_not_allowed;
+use crate::openapi::bodies;
 use crate::{
     ApiError, AppState,
     auth::AuthUser,
@@ -22,7 +23,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/projects/{id}")
             .route(web::get().to(get))
-            .route(web::put().to(update))
+            .route(web::put().to(replace))
             .route(web::patch().to(update))
             .route(web::delete().to(delete))
             .default_service(method_not_allowed("GET, PUT, PATCH, DELETE")),
@@ -35,7 +36,20 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
 }
 
 /// `200` one page of the caller's projects, newest first.
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/projects",
+    tag = "projects",
+    operation_id = "list_projects",
+    summary = "List my projects",
+    description = "Newest first (`created_at` descending, ties by `id`).",
+    security(("bearer" = [])),
+    params(ProjectQuery),
+    responses(
+        (status = 200, description = "One page of the caller's projects.", body = PageView<ProjectView>),
+    ),
+)]
+pub(crate) async fn list(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     query: ProjectQuery,
@@ -48,7 +62,32 @@ async fn list(
 }
 
 /// `201 {"project"}`.
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/projects",
+    tag = "projects",
+    operation_id = "create_project",
+    summary = "Create a project",
+    security(("bearer" = [])),
+    request_body(content(
+        (bodies::NewProject = "application/json", example = json!({
+            "name": "Apollo", "description": "Landing on the moon", "status": "active",
+            "budget": 12500.5, "deadline": "2027-01-31"
+        })),
+        (bodies::NewProjectForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "Created.", body = ProjectEnvelope,
+            links(
+                ("GetProject" = (operation_id = "get_project", parameters(("id" = "$response.body#/project/id")))),
+                ("UpdateProject" = (operation_id = "update_project", parameters(("id" = "$response.body#/project/id")))),
+                ("ReplaceProject" = (operation_id = "replace_project", parameters(("id" = "$response.body#/project/id")))),
+                ("DeleteProject" = (operation_id = "delete_project", parameters(("id" = "$response.body#/project/id")))),
+            ),
+        ),
+    ),
+)]
+pub(crate) async fn create(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     Input(project): Input<NewProject>,
@@ -58,7 +97,22 @@ async fn create(
 }
 
 /// `200 {"project"}`.
-async fn get(
+#[utoipa::path(
+    get,
+    path = "/api/projects/{id}",
+    tag = "projects",
+    operation_id = "get_project",
+    summary = "One of my projects",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    responses(
+        (status = 200, description = "The project.", body = ProjectEnvelope),
+        (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn get(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
@@ -67,8 +121,59 @@ async fn get(
     Ok(HttpResponse::Ok().json(ProjectEnvelope::from(project)))
 }
 
-/// `200 {"project"}` after a partial update (PUT and PATCH alike).
-async fn update(
+/// `PUT`: the same partial update as [`update`], kept for the old
+/// service's clients.
+#[utoipa::path(
+    put,
+    path = "/api/projects/{id}",
+    tag = "projects",
+    operation_id = "replace_project",
+    summary = "Update one of my projects (same as PATCH)",
+    description = "A partial update, exactly like PATCH: only the fields present change;         `null` clears `description`, `budget` or `deadline`.",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    request_body(content(
+        (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
+        (bodies::ProjectUpdateForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The updated project.", body = ProjectEnvelope),
+        (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn replace(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    patch: Input<ProjectPatch>,
+) -> Result<HttpResponse, ApiError> {
+    update(state, user, id, patch).await
+}
+
+/// `200 {"project"}` after a partial update.
+#[utoipa::path(
+    patch,
+    path = "/api/projects/{id}",
+    tag = "projects",
+    operation_id = "update_project",
+    summary = "Update one of my projects",
+    description = "Only the fields present change; `null` clears `description`, `budget` or         `deadline`.",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    request_body(content(
+        (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
+        (bodies::ProjectUpdateForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The updated project.", body = ProjectEnvelope),
+        (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn update(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
@@ -82,7 +187,22 @@ async fn update(
 }
 
 /// `204`, no body.
-async fn delete(
+#[utoipa::path(
+    delete,
+    path = "/api/projects/{id}",
+    tag = "projects",
+    operation_id = "delete_project",
+    summary = "Delete one of my projects",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn delete(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,

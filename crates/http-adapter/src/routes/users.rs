@@ -1,6 +1,7 @@
 //! Managing accounts: admins only.
 
 use super::method_not_allowed;
+use crate::openapi::bodies;
 use crate::{
     ApiError, AppState,
     auth::AdminUser,
@@ -31,7 +32,24 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
 }
 
 /// `200` one page of all accounts, newest first.
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "users",
+    operation_id = "list_users",
+    summary = "List accounts",
+    description = "Admins only. Newest first.",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of accounts.", body = PageView<UserView>,
+            links(("GetUser" = (operation_id = "get_user", parameters(("id" = "$response.body#/data/0/id")))))),
+        (status = 403, description = "`Insufficient permissions`: the caller is not an admin.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Insufficient permissions", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn list(
     state: web::Data<AppState>,
     AdminUser(actor): AdminUser,
     PageQuery(page): PageQuery,
@@ -41,7 +59,26 @@ async fn list(
 }
 
 /// `200 {"user"}`.
-async fn get(
+#[utoipa::path(
+    get,
+    path = "/api/users/{id}",
+    tag = "users",
+    operation_id = "get_user",
+    summary = "One account",
+    description = "Admins only.",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The account's id.")),
+    responses(
+        (status = 200, description = "The account.", body = UserEnvelope),
+        (status = 403, description = "`Insufficient permissions`: the caller is not an admin.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Insufficient permissions", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+        (status = 404, description = "`User not found`: no such account, or an id that is not a UUID.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "User not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn get(
     state: web::Data<AppState>,
     AdminUser(actor): AdminUser,
     id: web::Path<String>,
@@ -51,7 +88,29 @@ async fn get(
 }
 
 /// `200 {"user"}` with the new role.
-async fn set_role(
+#[utoipa::path(
+    patch,
+    path = "/api/users/{id}",
+    tag = "users",
+    operation_id = "set_role",
+    summary = "Change an account's role",
+    description = "Admins only. JSON only. The account's owner gets a token with the new role         at their next log-in.",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The account's id.")),
+    request_body(content(
+        (bodies::RoleChange = "application/json", example = json!({"role": "admin"})),
+    )),
+    responses(
+        (status = 200, description = "The account with its new role.", body = UserEnvelope),
+        (status = 403, description = "`Insufficient permissions`: the caller is not an admin.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "Insufficient permissions", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+        (status = 404, description = "`User not found`: no such account, or an id that is not a UUID.",
+            body = crate::error::ErrorBody,
+            example = json!({"error": "User not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+    ),
+)]
+pub(crate) async fn set_role(
     state: web::Data<AppState>,
     AdminUser(actor): AdminUser,
     id: web::Path<String>,

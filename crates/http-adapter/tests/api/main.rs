@@ -6,6 +6,7 @@ mod accounts;
 mod bodies;
 mod health;
 mod helpers;
+mod openapi;
 mod projects;
 mod routing;
 mod tokens;

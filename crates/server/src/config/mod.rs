@@ -60,6 +60,10 @@ pub struct DatabaseConfig {
     pub ssl_root_cert: Option<PathBuf>,
     /// `RUN_MIGRATIONS`: apply pending migrations at start.
     pub run_migrations: bool,
+    /// `DB_PREPARED_STATEMENTS`: prepare each statement once per connection
+    /// (the default). `false` behind PgBouncer older than 1.21 in
+    /// transaction mode, which cannot carry named prepared statements.
+    pub prepared_statements: bool,
 }
 
 impl fmt::Debug for DatabaseConfig {
@@ -69,6 +73,7 @@ impl fmt::Debug for DatabaseConfig {
             .field("connection", &"<redacted>")
             .field("pool_max", &self.pool_max)
             .field("ssl_mode", &self.ssl_mode)
+            .field("prepared_statements", &self.prepared_statements)
             .finish_non_exhaustive()
     }
 }
@@ -373,6 +378,7 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
             .filter(|p| !p.is_empty())
             .map(PathBuf::from),
         run_migrations: source.parse("RUN_MIGRATIONS", true)?,
+        prepared_statements: source.parse("DB_PREPARED_STATEMENTS", true)?,
     }))
 }
 

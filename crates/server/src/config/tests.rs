@@ -76,6 +76,7 @@ fn each_bad_value_names_its_variable() {
         ("DB_CONNECT_TIMEOUT_SECS", "x"),
         ("DB_SSLMODE", "prefer"),
         ("RUN_MIGRATIONS", "maybe"),
+        ("DB_PREPARED_STATEMENTS", "no"),
     ] {
         let err = config(&[("DATABASE_URL", "postgres://x/y"), (name, value)]).unwrap_err();
         assert_eq!(err.variable, name, "{name}={value}");
@@ -101,6 +102,20 @@ fn old_service_db_variables_build_a_connection_string() {
     assert_eq!(db.connect_timeout, Duration::from_secs(5));
     assert_eq!(db.idle_timeout, Duration::from_secs(30));
     assert_eq!(db.ssl_mode, SslMode::Disable);
+    assert!(db.prepared_statements);
+}
+
+#[test]
+fn prepared_statements_can_be_turned_off_for_pgbouncer() {
+    let url = ("DATABASE_URL", "postgres://pgbouncer:6432/trellis");
+    let on = config(&[url]).unwrap().database.unwrap();
+    assert!(on.prepared_statements);
+    let off = config(&[url, ("DB_PREPARED_STATEMENTS", "false")])
+        .unwrap()
+        .database
+        .unwrap();
+    assert!(!off.prepared_statements);
+    assert!(format!("{off:?}").contains("prepared_statements: false"));
 }
 
 #[test]

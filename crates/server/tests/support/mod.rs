@@ -6,14 +6,24 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+pub mod binary;
 pub mod proxy;
 pub mod raw;
 
 use awc::http::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
-use std::time::Duration;
+use std::{net::TcpListener, time::Duration};
 use trellis_postgres::testkit::TestDatabase;
 use trellis_server::{Application, config::Config};
+
+/// A free loopback port (bound, read, released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 /// A running trellis and a client for it.
 pub struct TestApp {

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Fuzz the running server with schemathesis, driven by its own OpenAPI document.
+#
+# Builds the release binary, starts it on a fresh PostgreSQL database and a free port (rate limits
+# off), signs up an admin for a bearer token, validates /api/openapi.json against the OpenAPI 3.1
+# schema, then runs schemathesis with every check (.ci/schemathesis.toml), a fixed seed and a stateful phase that follows
+# the document's links. Any failure fails the script. The server is stopped and the database
+# dropped on exit, whatever happens. Reports go to target/fuzz/.
+#
+# FUZZ_SEED and FUZZ_MAX_EXAMPLES (per operation) override the defaults; the whole run is bounded
+# by FUZZ_TIMEOUT_SECS (default 540).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -z "${FUZZ_TIMEBOXED:-}" ]]; then
+  exec timeout --kill-after=15 "${FUZZ_TIMEOUT_SECS:-540}" env FUZZ_TIMEBOXED=1 bash "$0" "$@"
+fi
+
+seed=${FUZZ_SEED:-20261124}
+max_examples=${FUZZ_MAX_EXAMPLES:-60}
+out=target/fuzz
+venv=.venv
+pg=(-h 127.0.0.1 -p 5432 -U postgres)
+database="trellis_fuzz_$$"
+email="fuzz-admin-$$@example.com"
+password="fuzzing-password-$$"
+server_pid=""
+
+step() { printf '\n==> %s\n' "$*"; }
+
+cleanup() {
+  local status=$?
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  psql "${pg[@]}" -q -d postgres -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "Python tools in $venv (pinned in .ci/fuzz-requirements.txt)"
+[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check -r .ci/fuzz-requirements.txt
+
+step "cargo build --release -p trellis-server"
+cargo build --release -p trellis-server
+binary="${CARGO_TARGET_DIR:-target}/release/trellis"
+
+step "database $database"
+psql "${pg[@]}" -q -d postgres -c "CREATE DATABASE \"$database\""
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$database"
+
+mkdir -p "$out"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+
+step "trellis on $base (rate limits off)"
+HOST=127.0.0.1 PORT=$port APP_ENV=development LOG_FORMAT=json BCRYPT_COST=10 \
+  RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 \
+  JWT_SECRET="fuzz-secret-$(head -c 24 /dev/urandom | base64)" \
+  "$binary" >"$out/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "$base/health/ready" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log"; exit 1; }
+  sleep 0.2
+done
+curl -fsS "$base/health/ready"
+echo
+
+step "an admin to fuzz with"
+curl -fsS -X POST "$base/api/register" -H 'content-type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"$password\",\"full_name\":\"Fuzz Admin\"}" >/dev/null
+"$binary" users promote "$email" >/dev/null
+token=$(curl -fsS -X POST "$base/api/login" -H 'content-type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"$password\"}" |
+  "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+
+step "the OpenAPI document is valid OpenAPI 3.1"
+curl -fsS "$base/api/openapi.json" -o "$out/openapi.json"
+"$venv/bin/openapi-spec-validator" "$out/openapi.json"
+
+step "schemathesis: every check, seed $seed, up to $max_examples cases per operation"
+set +e
+"$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "$base/api/openapi.json" \
+  --url "$base" \
+  --header "Authorization: Bearer $token" \
+  --phases examples,coverage,fuzzing,stateful \
+  --max-examples "$max_examples" \
+  --seed "$seed" \
+  --workers 2 \
+  --request-timeout 10 \
+  --report junit,ndjson \
+  --report-dir "$out" \
+  --no-color 2>&1 | tee "$out/summary.txt"
+status=${PIPESTATUS[0]}
+set -e
+
+summary=$(grep -A1 '^Test cases:' "$out/summary.txt" | tail -n 1 | sed 's/^ *//')
+echo "fuzz: ${summary:-no summary} (seed $seed, exit $status; reports in $out)"
+exit "$status"

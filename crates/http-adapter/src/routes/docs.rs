@@ -1,0 +1,116 @@
+//! The API's own documentation: the OpenAPI document, and a Swagger UI
+//! served from the binary (its assets are compiled in; nothing is fetched
+//! from another host).
+
+use super::method_not_allowed;
+use crate::{ApiError, openapi};
+use actix_web::{
+    HttpResponse,
+    http::header::{self, ContentEncoding},
+    web,
+};
+use std::sync::{Arc, LazyLock};
+use utoipa_swagger_ui::Config;
+
+/// Where the document is served, and where Swagger UI reads it.
+const DOCUMENT_PATH: &str = "/api/openapi.json";
+
+/// Where Swagger UI lives. Its page loads its assets by relative URLs
+/// (`./swagger-ui.css`), so it must be served from a path ending in `/`.
+const UI_PATH: &str = "/docs/";
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(DOCUMENT_PATH)
+            .route(web::get().to(document))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/docs")
+            .route(web::get().to(docs_entry))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/docs/{file:.*}")
+            .route(web::get().to(swagger_ui))
+            .default_service(method_not_allowed("GET")),
+    );
+}
+
+/// `200` the OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "docs",
+    operation_id = "openapi_document",
+    summary = "This document",
+    responses((
+        status = 200,
+        description = "The OpenAPI 3.1 document of the API.",
+        content_type = "application/json",
+        body = Object,
+    )),
+)]
+pub(crate) async fn document() -> Result<HttpResponse, ApiError> {
+    let json = openapi::json()
+        .map_err(|error| ApiError::Internal(format!("OpenAPI document: {error}").into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
+}
+
+/// `308` to `/docs/`, where the page's relative asset URLs resolve.
+#[utoipa::path(
+    get,
+    path = "/docs",
+    tag = "docs",
+    operation_id = "docs_entry",
+    summary = "Swagger UI (redirect)",
+    responses((
+        status = 308,
+        description = "Swagger UI is at `/docs/`.",
+        headers(("Location" = String, description = "`/docs/`.")),
+    )),
+)]
+pub(crate) async fn docs_entry() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, UI_PATH))
+        .finish()
+}
+
+/// `200` Swagger UI's page (`/docs/`) or one of its assets; 404 for
+/// anything else.
+#[utoipa::path(
+    get,
+    path = "/docs/",
+    tag = "docs",
+    operation_id = "swagger_ui",
+    summary = "Swagger UI",
+    description = "An interactive view of this document. \"Authorize\" takes a bearer token \
+        from `POST /api/login`.",
+    responses((
+        status = 200,
+        description = "The Swagger UI page.",
+        content_type = "text/html",
+        body = String,
+    )),
+)]
+pub(crate) async fn swagger_ui(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    static CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
+        Arc::new(
+            Config::new([DOCUMENT_PATH])
+                .persist_authorization(true)
+                .validator_url("none"),
+        )
+    });
+    let file = utoipa_swagger_ui::serve(&file, Arc::clone(&CONFIG))
+        .map_err(|error| ApiError::Internal(format!("Swagger UI: {error}").into()))?
+        .ok_or(ApiError::EndpointNotFound)?;
+    let mut response = HttpResponse::Ok();
+    if file.gzpipped {
+        response.insert_header(ContentEncoding::Gzip);
+    }
+    Ok(response
+        .content_type(file.content_type)
+        .body(file.bytes.into_owned()))
+}
