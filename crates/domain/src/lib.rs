@@ -23,6 +23,8 @@
 //! assert_eq!(budget.to_string(), "1250.50");
 //! ```
 
+#![warn(missing_docs)]
+
 mod email;
 mod id;
 mod page;

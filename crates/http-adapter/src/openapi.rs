@@ -3,10 +3,10 @@
 //! Each handler carries its own `#[utoipa::path]` (method, path, body,
 //! the answers particular to it) and each response DTO derives its schema.
 //! What every operation of a kind shares is added here, by rule, so that no
-//! operation can forget it ([`errors`]): 401 wherever a bearer token is
+//! operation can forget it (module `errors`): 401 wherever a bearer token is
 //! required, 400/413/415 wherever a body is read, 429/500/503 on `/api`.
 //! `GET /api/openapi.json` serves the document and `GET /docs` a Swagger UI
-//! pointed at it (the [`routes`](crate::routes) `docs` module).
+//! pointed at it (module `routes::docs`).
 
 pub mod bodies;
 mod errors;

@@ -11,6 +11,8 @@
 //! implementation of each into an `Arc<dyn Trait>` at start and shares it
 //! across actix workers for the life of the process.
 
+#![warn(missing_docs)]
+
 mod clock;
 mod error;
 mod health;
