@@ -222,8 +222,9 @@ async fn sigterm_under_load_completes_accepted_requests_and_another_instance_tak
     let created: u32 = results.iter().map(|r| r.0).sum();
     let dropped: Vec<_> = results.iter().flat_map(|r| r.1.clone()).collect();
     let other: Vec<_> = results.iter().flat_map(|r| r.2.clone()).collect();
+    let unaccepted: usize = results.iter().map(|r| r.3).sum();
     eprintln!(
-        "SIGTERM under load: {created} created, {} dropped, {} other",
+        "SIGTERM under load: {created} created, {unaccepted} reset in the accept queue, {} dropped, {} other",
         dropped.len(),
         other.len()
     );

@@ -16,8 +16,9 @@ const FORMAT: &[BorrowedFormatItem<'static>] =
 pub fn serialize<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
     let utc = at.to_offset(UtcOffset::UTC);
     match fixed_width(&utc) {
-        Some(text) => serializer
-            .serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?),
+        Some(text) => {
+            serializer.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+        }
         None => serializer.serialize_str(&utc.format(FORMAT).map_err(serde::ser::Error::custom)?),
     }
 }
