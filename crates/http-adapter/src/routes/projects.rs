@@ -130,7 +130,7 @@ pub(crate) async fn get(
     tag = "projects",
     operation_id = "replace_project",
     summary = "Update one of my projects (same as PATCH)",
-    description = "A partial update, exactly like PATCH: only the fields present change;         `null` clears `description`, `budget` or `deadline`.",
+    description = "A partial update, exactly like PATCH: only the fields present change; `null` clears `description`, `budget` or `deadline`.",
     security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "The project's id.")),
     request_body(content(
@@ -160,7 +160,7 @@ pub(crate) async fn replace(
     tag = "projects",
     operation_id = "update_project",
     summary = "Update one of my projects",
-    description = "Only the fields present change; `null` clears `description`, `budget` or         `deadline`.",
+    description = "Only the fields present change; `null` clears `description`, `budget` or `deadline`.",
     security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "The project's id.")),
     request_body(content(

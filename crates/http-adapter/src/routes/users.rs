@@ -95,7 +95,7 @@ pub(crate) async fn get(
     tag = "users",
     operation_id = "set_role",
     summary = "Change an account's role",
-    description = "Admins only. JSON only. The account's owner gets a token with the new role         at their next log-in.",
+    description = "Admins only. JSON only. The account's owner gets a token with the new role at their next log-in.",
     security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "The account's id.")),
     request_body(content(
