@@ -6,7 +6,7 @@ mod deadline;
 pub use budget::Budget;
 pub use deadline::Deadline;
 
-use crate::{ProjectId, Timestamp, UserId};
+use crate::{ProjectId, Timestamp, UserId, Violation};
 use std::{fmt, str::FromStr};
 
 /// A project's name: trimmed, 1 to 200 characters.
@@ -232,6 +232,19 @@ impl ProjectPatch {
             && self.description.is_keep()
             && self.budget.is_keep()
             && self.deadline.is_keep()
+    }
+
+    /// `Err` with the violation of the rule "an update must change
+    /// something", reported against the body as a whole.
+    pub fn require_change(&self) -> Result<(), Violation> {
+        if self.is_empty() {
+            Err(Violation::new(
+                "body",
+                "must contain at least one of: name, description, status, budget, deadline",
+            ))
+        } else {
+            Ok(())
+        }
     }
 }
 

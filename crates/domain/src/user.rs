@@ -1,6 +1,6 @@
 //! Accounts: who may log in, and with which role.
 
-use crate::{Email, PasswordHash, Timestamp, UserId};
+use crate::{Email, PasswordHash, Timestamp, UserId, Violation};
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
 
@@ -133,6 +133,19 @@ impl ProfilePatch {
     /// Whether the patch changes nothing.
     pub fn is_empty(&self) -> bool {
         self.full_name.is_none() && self.email.is_none()
+    }
+
+    /// `Err` with the violation of the rule "a profile update must change
+    /// something", reported against the body as a whole.
+    pub fn require_change(&self) -> Result<(), Violation> {
+        if self.is_empty() {
+            Err(Violation::new(
+                "body",
+                "must contain at least one of: full_name, email",
+            ))
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use std::sync::Arc;
-use trellis_domain::{Email, NewUser, Password, ProfilePatch, User, Violation};
+use trellis_domain::{Email, NewUser, Password, ProfilePatch, User};
 use trellis_ports::{
     AccountService, Actor, PasswordHasher, Registration, Resource, ServiceError, UserRepository,
 };
@@ -55,12 +55,9 @@ impl AccountService for AccountsService {
     }
 
     async fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<User, ServiceError> {
-        if patch.is_empty() {
-            return Err(ServiceError::Validation(vec![Violation::new(
-                "body",
-                "must contain at least one of: full_name, email",
-            )]));
-        }
+        patch
+            .require_change()
+            .map_err(|violation| ServiceError::Validation(vec![violation]))?;
         self.users
             .update_profile(actor.id, &patch)
             .await?

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 use trellis_domain::{
-    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus, Violation,
+    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus,
 };
 use trellis_ports::{Actor, ProjectRepository, ProjectService, Resource, ServiceError};
 
@@ -54,12 +54,9 @@ impl ProjectService for ProjectsService {
         id: ProjectId,
         patch: ProjectPatch,
     ) -> Result<Project, ServiceError> {
-        if patch.is_empty() {
-            return Err(ServiceError::Validation(vec![Violation::new(
-                "body",
-                "must contain at least one of: name, description, status, budget, deadline",
-            )]));
-        }
+        patch
+            .require_change()
+            .map_err(|violation| ServiceError::Validation(vec![violation]))?;
         self.projects
             .update(actor.id, id, &patch)
             .await?

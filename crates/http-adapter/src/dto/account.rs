@@ -63,8 +63,10 @@ impl FromFields for ProfilePatch {
             full_name: fields.present("full_name", Kind::Text, FullName::parse),
             email: fields.present("email", Kind::Text, Email::parse),
         };
-        if patch.is_empty() && !fields.has_failed() {
-            fields.violate("body", "must contain at least one of: full_name, email");
+        if !fields.has_failed()
+            && let Err(violation) = patch.require_change()
+        {
+            fields.violate(violation.field, violation.message);
         }
         fields.finish(Some(patch))
     }

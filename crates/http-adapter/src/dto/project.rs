@@ -53,11 +53,10 @@ impl FromFields for ProjectPatch {
             budget: fields.change("budget", Kind::Decimal, budget),
             deadline: fields.change("deadline", Kind::Text, |raw| Deadline::parse(raw, today)),
         };
-        if patch.is_empty() && !fields.has_failed() {
-            fields.violate(
-                "body",
-                "must contain at least one of: name, description, status, budget, deadline",
-            );
+        if !fields.has_failed()
+            && let Err(violation) = patch.require_change()
+        {
+            fields.violate(violation.field, violation.message);
         }
         fields.finish(Some(patch))
     }
