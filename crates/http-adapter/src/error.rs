@@ -102,6 +102,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden => Self::Forbidden,
             ServiceError::Conflict => Self::Conflict,
             ServiceError::ReferenceMissing => Self::ReferenceMissing,
+            ServiceError::TooManyAttempts { retry_after } => Self::TooManyRequests {
+                retry_after_secs: retry_after.as_millis().div_ceil(1000).max(1) as u64,
+            },
             ServiceError::Unavailable(cause) => Self::Unavailable(cause),
             ServiceError::Internal(cause) => Self::Internal(cause),
         }

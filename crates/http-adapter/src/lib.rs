@@ -15,6 +15,7 @@ pub mod json;
 pub mod openapi;
 pub mod query;
 pub mod request_id;
+pub mod route;
 mod routes;
 mod state;
 
@@ -51,6 +52,7 @@ pub fn app(
     let Hardening {
         cors,
         limiter,
+        trust_proxy_hops,
         metrics,
         slow_request,
     } = hardening;
@@ -60,12 +62,12 @@ pub fn app(
         .configure(routes::configure)
         .service(
             web::resource("/metrics")
-                .route(web::get().to(hardening::metrics::metrics_endpoint))
-                .default_service(routes::method_not_allowed("GET")),
+                .route(routes::get_or_head().to(hardening::metrics::metrics_endpoint))
+                .default_service(routes::method_not_allowed("GET, HEAD")),
         )
         .default_service(routes::endpoint_not_found())
         // Innermost first: a request meets these in the reverse order.
-        .wrap(RateLimit::new(limiter))
+        .wrap(RateLimit::new(limiter, trust_proxy_hops))
         .wrap(cors)
         .wrap(SecurityHeaders)
         .wrap(HttpMetrics::new(metrics))

@@ -8,7 +8,7 @@ pub(crate) mod projects;
 pub(crate) mod users;
 
 use crate::ApiError;
-use actix_web::{HttpResponse, Route, web};
+use actix_web::{HttpResponse, Route, guard, web};
 
 /// Registers every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -17,6 +17,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     projects::configure(cfg);
     users::configure(cfg);
     docs::configure(cfg);
+}
+
+/// A route for `GET`, which answers `HEAD` too: the same status and
+/// headers (`Content-Length` included), no body (RFC 9110 §9.3.2; the
+/// HTTP layer leaves a HEAD answer's body out).
+pub(crate) fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// 405 `Method not allowed`, with `Allow: <allow>`.

@@ -6,12 +6,17 @@
 //! It is what the server runs on when no database is configured (data is lost
 //! on exit) and what the service and HTTP tests run on.
 //!
+//! [`MemoryCounters`] are the rate-limit counters of one instance (and every
+//! instance's fallback when the shared store fails).
+//!
 //! [`UserRepository`]: trellis_ports::UserRepository
 //! [`ProjectRepository`]: trellis_ports::ProjectRepository
 //! [`StoreHealth`]: trellis_ports::StoreHealth
 
+mod counters;
 mod projects;
 mod store;
 mod users;
 
+pub use counters::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
 pub use store::InMemoryStore;

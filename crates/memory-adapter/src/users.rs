@@ -124,6 +124,23 @@ impl UserRepository for InMemoryStore {
         Ok(Some(user.clone()))
     }
 
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+    ) -> Result<bool, RepositoryError> {
+        let mut state = self.write();
+        let now = state.stamp();
+        Ok(match state.users.by_id.get_mut(&id) {
+            Some((user, stored)) => {
+                *stored = hash;
+                user.updated_at = now;
+                true
+            }
+            None => false,
+        })
+    }
+
     async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, RepositoryError> {
         let mut state = self.write();
         if !state.users.contains(id) {

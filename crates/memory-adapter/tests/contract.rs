@@ -10,7 +10,15 @@ fn repos() -> Repos {
     Repos {
         users: store.clone(),
         projects: store,
+        keep_alive: None,
     }
 }
 
 trellis_ports::repository_contract!(async { repos() });
+
+mod counters {
+    use std::sync::Arc;
+    use trellis_memory::MemoryCounters;
+
+    trellis_ports::counter_contract!(async { Arc::new(MemoryCounters::new(1_000)) });
+}

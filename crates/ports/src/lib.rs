@@ -2,9 +2,10 @@
 //!
 //! *Driven* ports are what the core needs from the outside world and the
 //! adapters implement: [`UserRepository`], [`ProjectRepository`],
-//! [`PasswordHasher`], [`Clock`] and [`StoreHealth`]. *Driving* ports are what
-//! the outside world asks of the core and `trellis-services` implements:
-//! [`AccountService`], [`ProjectService`] and [`AdminService`].
+//! [`PasswordHasher`], [`Clock`], [`StoreHealth`] and [`CounterStore`].
+//! *Driving* ports are what the outside world asks of the core and
+//! `trellis-services` implements: [`AccountService`], [`ProjectService`],
+//! [`AdminService`] and [`RequestLimiter`].
 //!
 //! Every trait is object-safe (`#[async_trait]`) and bounded by
 //! `Send + Sync + 'static`, because the binary wires one concrete
@@ -16,6 +17,7 @@
 mod clock;
 mod error;
 mod health;
+mod limits;
 mod password;
 mod project;
 mod service;
@@ -27,7 +29,10 @@ pub mod testkit;
 pub use clock::Clock;
 pub use error::{BoxError, RepositoryError};
 pub use health::{PoolStats, StoreHealth};
-pub use password::{HashError, PasswordHasher};
+pub use limits::{
+    CounterError, CounterStore, Hit, LimiterStats, RequestKind, RequestLimiter, Verdict,
+};
+pub use password::{HashError, PasswordHasher, Verification};
 pub use project::ProjectRepository;
 pub use service::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,

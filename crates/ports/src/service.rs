@@ -4,6 +4,7 @@
 
 use crate::{BoxError, HashError, RepositoryError};
 use async_trait::async_trait;
+use std::time::Duration;
 use trellis_domain::{
     Email, FullName, NewProject, Page, PageRequest, Password, ProfilePatch, Project, ProjectId,
     ProjectPatch, ProjectStatus, Role, User, UserId, Violation,
@@ -53,6 +54,13 @@ pub enum ServiceError {
     /// The input refers to something that does not exist.
     #[error("referenced resource not found")]
     ReferenceMissing,
+    /// Too many failed logins for this account in the current window,
+    /// whoever sent them; retry after this long.
+    #[error("too many failed logins")]
+    TooManyAttempts {
+        /// Until the window ends.
+        retry_after: Duration,
+    },
     /// A dependency is down or saturated; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -75,7 +83,10 @@ impl From<RepositoryError> for ServiceError {
 
 impl From<HashError> for ServiceError {
     fn from(error: HashError) -> Self {
-        Self::Internal(Box::new(error))
+        match error {
+            HashError::Busy => Self::Unavailable(Box::new(error)),
+            HashError::Failed(_) => Self::Internal(Box::new(error)),
+        }
     }
 }
 
@@ -99,7 +110,9 @@ pub trait AccountService: Send + Sync + 'static {
 
     /// The account these credentials open, or
     /// [`ServiceError::InvalidCredentials`] (in the same time whether the
-    /// e-mail is unknown or the password wrong).
+    /// e-mail is unknown or the password wrong). After too many failures
+    /// for one e-mail in a window, [`ServiceError::TooManyAttempts`] until
+    /// the window ends, whoever asks.
     async fn login(&self, email: Email, password: Password) -> Result<User, ServiceError>;
 
     /// The caller's account; [`ServiceError::NotFound`] if it was deleted.

@@ -43,6 +43,14 @@ pub trait UserRepository: Send + Sync + 'static {
         patch: &ProfilePatch,
     ) -> Result<Option<User>, RepositoryError>;
 
+    /// Replaces the account's password hash (a re-hash at a new cost, or a
+    /// new password). `Ok(false)` if there is no such account.
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+    ) -> Result<bool, RepositoryError>;
+
     /// Sets the role and bumps `updated_at`. `Ok(None)` if there is no such account.
     async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, RepositoryError>;
 

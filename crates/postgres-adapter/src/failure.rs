@@ -1,9 +1,10 @@
 //! The one place where driver and pool errors become [`RepositoryError`]s.
 //!
-//! Database details (SQLSTATE, constraint, server message) are logged here
-//! and nowhere else; what travels upward names at most a constraint. The
-//! server's `DETAIL` is never logged: for a check violation it contains the
-//! whole failing row, password hash included.
+//! What travels upward, to be logged once where the request fails, is the
+//! SQLSTATE and the names of the table, column and constraint: never the
+//! driver's `Display`, the server's message or its `DETAIL`, which quote
+//! values (for a check violation, the whole failing row, password hash
+//! included).
 
 use deadpool_postgres::PoolError;
 use std::{error::Error as _, fmt, io};
@@ -14,52 +15,121 @@ use trellis_ports::RepositoryError;
 const EMAIL_KEY: &str = "users_email_lower_key";
 
 /// A driver error, from preparing or running a statement or reading a row.
+///
+/// Nothing is logged here: the error travels up as a [`DatabaseFailure`]
+/// (or a [`ClientFailure`]) that says only what is safe to log, and is
+/// logged once, where the request fails.
 pub(crate) fn from_query(error: tokio_postgres::Error) -> RepositoryError {
     let Some(db) = error.as_db_error() else {
-        if error.is_closed() || error.source().is_some_and(|cause| cause.is::<io::Error>()) {
-            tracing::warn!(error = %error, "database connection lost");
-            return RepositoryError::Unavailable(Box::new(error));
-        }
-        tracing::error!(error = %error, "database client error");
-        return RepositoryError::Internal(Box::new(error));
+        let lost = error.is_closed() || error.source().is_some_and(|cause| cause.is::<io::Error>());
+        return if lost {
+            RepositoryError::Unavailable(Box::new(ClientFailure::ConnectionLost))
+        } else {
+            RepositoryError::Internal(Box::new(ClientFailure::Client))
+        };
     };
-    tracing::warn!(
-        code = db.code().code(),
-        severity = db.severity(),
-        table = db.table(),
-        constraint = db.constraint(),
-        message = db.message(),
-        "database error"
-    );
-    let constraint = || db.constraint().unwrap_or_default().to_owned();
+    let failure = DatabaseFailure::of(db);
     let state = db.code();
     if *state == SqlState::UNIQUE_VIOLATION && db.constraint() == Some(EMAIL_KEY) {
         RepositoryError::EmailTaken
     } else if *state == SqlState::UNIQUE_VIOLATION {
         RepositoryError::Conflict {
-            constraint: constraint(),
+            constraint: failure.constraint.unwrap_or_default(),
         }
     } else if *state == SqlState::FOREIGN_KEY_VIOLATION {
         RepositoryError::ReferenceMissing {
-            constraint: constraint(),
+            constraint: failure.constraint.unwrap_or_default(),
         }
     } else if is_transient(state) {
-        RepositoryError::Unavailable(Box::new(error))
+        RepositoryError::Unavailable(Box::new(failure))
     } else {
-        RepositoryError::Internal(Box::new(error))
+        RepositoryError::Internal(Box::new(failure))
     }
 }
 
 /// Failing to get a connection from the pool: always worth a retry later
 /// (exhausted, closed, or the server cannot be reached).
 pub(crate) fn from_pool(error: PoolError) -> RepositoryError {
-    tracing::warn!(error = %error, "no database connection");
-    RepositoryError::Unavailable(Box::new(error))
+    let cause: Box<dyn std::error::Error + Send + Sync> = match error {
+        PoolError::Timeout(kind) => Box::new(PoolFailure::Timeout(kind)),
+        PoolError::Backend(error) => match error.as_db_error() {
+            Some(db) => Box::new(DatabaseFailure::of(db)),
+            None => Box::new(ClientFailure::Connect),
+        },
+        PoolError::Closed => Box::new(PoolFailure::Closed),
+        _ => Box::new(PoolFailure::Other),
+    };
+    RepositoryError::Unavailable(cause)
+}
+
+/// A server error as it may be logged: its SQLSTATE and the names of the
+/// table, column and constraint involved. Never the message, `DETAIL` or
+/// `HINT`: those quote values (for a check violation `DETAIL` is the whole
+/// failing row, password hash included).
+#[derive(Debug)]
+pub(crate) struct DatabaseFailure {
+    code: String,
+    table: Option<String>,
+    column: Option<String>,
+    constraint: Option<String>,
+}
+
+impl DatabaseFailure {
+    fn of(db: &tokio_postgres::error::DbError) -> Self {
+        Self {
+            code: db.code().code().to_owned(),
+            table: db.table().map(str::to_owned),
+            column: db.column().map(str::to_owned),
+            constraint: db.constraint().map(str::to_owned),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "database error SQLSTATE {}", self.code)?;
+        for (name, value) in [
+            ("table", &self.table),
+            ("column", &self.column),
+            ("constraint", &self.constraint),
+        ] {
+            if let Some(value) = value {
+                write!(f, ", {name} {value}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DatabaseFailure {}
+
+/// A failure of the driver itself, not of the server.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ClientFailure {
+    /// The connection broke.
+    #[error("database connection lost")]
+    ConnectionLost,
+    /// A new connection could not be made (refused, unreachable, TLS).
+    #[error("cannot connect to the database")]
+    Connect,
+    /// The driver refused a value or a row (a bug of ours).
+    #[error("database client error")]
+    Client,
+}
+
+/// No connection from the pool.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PoolFailure {
+    #[error("no database connection within the timeout ({0:?})")]
+    Timeout(deadpool_postgres::TimeoutType),
+    #[error("the database pool is closed")]
+    Closed,
+    #[error("database pool error")]
+    Other,
 }
 
 /// A statement did not finish within its bound.
 pub(crate) fn timed_out(bound: std::time::Duration) -> RepositoryError {
-    tracing::warn!(timeout_ms = bound.as_millis(), "database call timed out");
     RepositoryError::Unavailable(Box::new(TimedOut(bound)))
 }
 
@@ -67,7 +137,6 @@ pub(crate) fn timed_out(bound: std::time::Duration) -> RepositoryError {
 /// rejects (something that does not keep Trellis's rules wrote it), or a
 /// missing row a statement always returns.
 pub(crate) fn unexpected(what: &'static str, reason: &'static str) -> RepositoryError {
-    tracing::error!(what, reason, "unexpected data from the database");
     RepositoryError::Internal(Box::new(Unexpected { what, reason }))
 }
 

@@ -20,6 +20,7 @@
 //! [`StoreHealth`]: trellis_ports::StoreHealth
 //! [`RepositoryError`]: trellis_ports::RepositoryError
 
+mod connection;
 mod error;
 mod failure;
 mod migrate;
@@ -33,7 +34,8 @@ mod user;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use connection::{ConnectionString, InvalidSslMode, SslMode};
 pub use error::PgError;
 pub use migrate::migrate;
-pub use settings::{PgSettings, SslMode};
+pub use settings::PgSettings;
 pub use store::PgStore;

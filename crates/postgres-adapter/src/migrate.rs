@@ -38,7 +38,10 @@ pub async fn migrate(store: &PgStore) -> Result<(), PgError> {
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .await
     {
-        tracing::warn!(%error, "releasing the migration lock; closing the session releases it");
+        tracing::warn!(
+            code = error.code().map(|state| state.code()),
+            "releasing the migration lock failed; closing the session releases it"
+        );
     }
     for migration in report?.applied_migrations() {
         tracing::info!(

@@ -1,6 +1,6 @@
 //! The pool, and the one path every statement takes through it.
 
-use crate::{PgError, PgSettings, SslMode, failure, tls};
+use crate::{PgError, PgSettings, failure, tls};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
 use std::time::{Duration, Instant};
@@ -71,7 +71,7 @@ impl PgStore {
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
-        let manager = match tls::connector(&settings)? {
+        let manager = match tls::connector(&settings.connection)? {
             Some(tls) => Manager::from_config(config, tls, manager_config),
             None => Manager::from_config(config, NoTls, manager_config),
         };
@@ -193,11 +193,10 @@ pub(crate) fn inserted(rows: &[Row]) -> Result<&Row, RepositoryError> {
         .ok_or_else(|| failure::unexpected("result", "the insert returned no row"))
 }
 
-/// The driver's configuration: the connection string, plus the timeouts,
-/// keep-alives and TLS mode from `settings`.
+/// The driver's configuration: the connection string, plus the timeouts
+/// and keep-alives from `settings`.
 fn client_config(settings: &PgSettings) -> Result<tokio_postgres::Config, PgError> {
-    let mut config: tokio_postgres::Config =
-        settings.connection.parse().map_err(PgError::Connection)?;
+    let mut config = settings.connection.driver_config();
     // The server cancels a statement running past the query timeout, so a
     // query the adapter gave up on does not keep working (or holding locks).
     let options = format!(
@@ -209,11 +208,7 @@ fn client_config(settings: &PgSettings) -> Result<tokio_postgres::Config, PgErro
         .options(options.trim_start())
         .connect_timeout(settings.connect_timeout)
         .keepalives(true)
-        .keepalives_idle(Duration::from_secs(30))
-        .ssl_mode(match settings.ssl_mode {
-            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
-            SslMode::Require | SslMode::VerifyFull => tokio_postgres::config::SslMode::Require,
-        });
+        .keepalives_idle(Duration::from_secs(30));
     if config.get_application_name().is_none() {
         config.application_name("trellis");
     }

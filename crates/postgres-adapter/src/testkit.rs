@@ -15,7 +15,7 @@
 //! spliced into `CREATE`/`DROP DATABASE` because identifiers cannot be
 //! parameters.
 
-use crate::{PgSettings, PgStore, SslMode, migrate};
+use crate::{ConnectionString, PgSettings, PgStore, migrate};
 use std::{
     net::{SocketAddr, ToSocketAddrs},
     time::Duration,
@@ -110,14 +110,12 @@ impl TestDatabase {
     /// Test-sized settings for a [`PgStore`] on this database.
     pub fn settings(&self) -> PgSettings {
         PgSettings {
-            connection: self.url.clone(),
+            connection: connection(&self.url),
             pool_max: 4,
             connect_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(30),
             query_timeout: Duration::from_secs(10),
             slow_query: Duration::from_secs(1),
-            ssl_mode: SslMode::Disable,
-            ssl_root_cert: None,
             prepared_statements: true,
         }
     }
@@ -235,14 +233,12 @@ async fn build_template(client: &Client, admin: &Config, template: &str) {
     .await;
     run(format!("CREATE DATABASE \"{scratch}\"")).await;
     let store = PgStore::connect(PgSettings {
-        connection: connection_string(admin, &scratch, None),
+        connection: connection(&connection_string(admin, &scratch, None)),
         pool_max: 1,
         connect_timeout: Duration::from_secs(5),
         idle_timeout: Duration::from_secs(30),
         query_timeout: Duration::from_secs(60),
         slow_query: Duration::from_secs(10),
-        ssl_mode: SslMode::Disable,
-        ssl_root_cert: None,
         prepared_statements: true,
     })
     .unwrap_or_else(|e| panic!("template store: {e}"));
@@ -314,4 +310,10 @@ fn endpoint(config: &Config) -> (String, u16) {
         },
     );
     (host, config.get_ports().first().copied().unwrap_or(5432))
+}
+
+/// A test server's URL, parsed.
+fn connection(url: &str) -> ConnectionString {
+    url.parse()
+        .unwrap_or_else(|e| panic!("a test database URL: {e}"))
 }

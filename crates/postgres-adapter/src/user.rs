@@ -62,6 +62,11 @@ RETURNING id, email, full_name, role, created_at, updated_at",
     types: &[Type::UUID, Type::TEXT],
 };
 
+const SET_PASSWORD_HASH: Sql = Sql {
+    text: "UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING id",
+    types: &[Type::UUID, Type::TEXT],
+};
+
 // The foreign key cascades: the projects go in the same statement.
 const DELETE: Sql = Sql {
     text: "DELETE FROM users WHERE id = $1 RETURNING id",
@@ -138,6 +143,17 @@ impl UserRepository for PgStore {
             .rows(&UPDATE_PROFILE, &[&id.as_uuid(), &full_name, &email])
             .await?;
         rows.first().map(user_from).transpose()
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: trellis_domain::UserId,
+        hash: PasswordHash,
+    ) -> Result<bool, RepositoryError> {
+        let rows = self
+            .rows(&SET_PASSWORD_HASH, &[&id.as_uuid(), &hash.expose()])
+            .await?;
+        Ok(!rows.is_empty())
     }
 
     async fn set_role(

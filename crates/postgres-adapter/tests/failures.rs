@@ -7,7 +7,9 @@ use support::{named, user};
 use tokio::net::TcpListener;
 use trellis_domain::{PageRequest, ProjectPatch, ProjectStatus, UserId};
 use trellis_ports::{ProjectRepository, RepositoryError, StoreHealth, UserRepository};
-use trellis_postgres::{PgError, PgSettings, PgStore, SslMode, testkit::TestDatabase};
+use trellis_postgres::{
+    ConnectionString, PgError, PgSettings, PgStore, SslMode, testkit::TestDatabase,
+};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Scheduling slack on a busy machine.
@@ -15,14 +17,12 @@ const SLACK: Duration = Duration::from_millis(400);
 
 fn settings(connection: String) -> PgSettings {
     PgSettings {
-        connection,
+        connection: connection.parse().expect("a connection string"),
         pool_max: 2,
         connect_timeout: CONNECT_TIMEOUT,
         idle_timeout: Duration::from_secs(30),
         query_timeout: Duration::from_secs(2),
         slow_query: Duration::from_secs(1),
-        ssl_mode: SslMode::Disable,
-        ssl_root_cert: None,
         prepared_statements: true,
     }
 }
@@ -164,74 +164,105 @@ async fn a_closed_store_is_unavailable() {
     unavailable_in_time(store.find_by_id(UserId::generate())).await;
 }
 
-/// Against a server with TLS on (Debian's default: a self-signed "snakeoil"
-/// certificate naming a host, never an IP address): `require` trusts the
-/// certificate once it is given as a root, whatever name it bears, and
-/// `verify-full` refuses it for 127.0.0.1. Against a server with TLS off,
-/// both refuse to fall back to plain text.
+/// Against the local server, which has TLS on with Debian's self-signed
+/// "snakeoil" certificate (for `localhost`), each libpq `sslmode` does what
+/// libpq's does, as PostgreSQL itself reports in `pg_stat_ssl` for the
+/// store's connections: `disable` is plain; `prefer` and `require` encrypt
+/// without checking the certificate; `require` with an `sslrootcert`
+/// checks the chain against it alone, like `verify-ca` (the certificate
+/// itself passes, another authority does not); `verify-full` also checks
+/// the name (`localhost` passes, `127.0.0.1` does not).
 #[tokio::test]
-async fn tls_modes_verify_what_they_promise() {
+async fn each_sslmode_does_what_libpqs_does() {
     let db = TestDatabase::create().await;
     let client = db.client().await;
-    let setting = |name: &'static str| {
-        let client = &client;
-        async move {
-            let row = client
-                .query_one(&format!("SHOW {name}"), &[])
-                .await
-                .unwrap();
-            row.get::<_, String>(0)
-        }
-    };
-    let tls_on = setting("ssl").await == "on";
-    let certificate = setting("ssl_cert_file").await;
-    let connect = |ssl_mode, ssl_root_cert: Option<String>| {
-        PgStore::connect(PgSettings {
-            connection: db.url().replace("host='localhost'", "host='127.0.0.1'"),
-            ssl_mode,
-            ssl_root_cert: ssl_root_cert.map(Into::into),
+    let row = client.query_one("SHOW ssl", &[]).await.unwrap();
+    assert_eq!(
+        row.get::<_, String>(0),
+        "on",
+        "this test needs a server with TLS on (ssl = on)"
+    );
+    let certificate: String = client
+        .query_one("SHOW ssl_cert_file", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let base = db.url_via(db.server_addr());
+    let tls_of = async |options: &str| -> Result<bool, RepositoryError> {
+        let store = PgStore::connect(PgSettings {
+            connection: format!("{base} {options}").parse().unwrap(),
             ..db.settings()
         })
-        .unwrap()
+        .unwrap();
+        store.ping().await?;
+        let row = client
+            .query_one(
+                "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                 WHERE a.datname = $1 AND a.application_name = 'trellis'",
+                &[&db.name()],
+            )
+            .await
+            .unwrap();
+        store.close();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok(row.get::<_, bool>(0))
     };
-    let root = tls_on.then_some(certificate);
-    let require = connect(SslMode::Require, root.clone()).ping().await;
-    let verify_full = connect(SslMode::VerifyFull, root).ping().await;
-    if tls_on {
-        require.unwrap();
-    } else {
+    let root = format!("sslrootcert='{certificate}'");
+    let other_authority =
+        std::env::temp_dir().join(format!("trellis-other-ca-{}", UserId::generate()));
+    let bundle = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt")
+        .expect("Debian's ca-certificates bundle");
+    let end = "-----END CERTIFICATE-----";
+    let first = &bundle[..bundle.find(end).expect("a certificate") + end.len()];
+    std::fs::write(&other_authority, first).unwrap();
+    let other = format!("sslrootcert='{}'", other_authority.display());
+    assert!(!tls_of("sslmode=disable").await.unwrap());
+    assert!(tls_of("sslmode=prefer").await.unwrap());
+    assert!(tls_of("sslmode=require").await.unwrap());
+    assert!(tls_of(&format!("sslmode=require {root}")).await.unwrap());
+    assert!(tls_of(&format!("sslmode=verify-ca {root}")).await.unwrap());
+    assert!(
+        tls_of(&format!("sslmode=verify-full {root} host=localhost"))
+            .await
+            .unwrap()
+    );
+    let refusals = [
+        format!("sslmode=require {other}"),
+        format!("sslmode=verify-ca {other}"),
+        format!("sslmode=verify-full {root}"),
+    ];
+    for refused in refusals {
+        let outcome = tls_of(&refused).await;
         assert!(
-            matches!(require, Err(RepositoryError::Unavailable(_))),
-            "{require:?}"
+            matches!(outcome, Err(RepositoryError::Unavailable(_))),
+            "{refused}: {outcome:?}"
         );
     }
-    assert!(
-        matches!(verify_full, Err(RepositoryError::Unavailable(_))),
-        "{verify_full:?}"
-    );
+    std::fs::remove_file(other_authority).unwrap();
 }
 
 #[tokio::test]
 async fn bad_settings_stop_the_start() {
     let db = TestDatabase::create().await;
-    let garbage = PgStore::connect(settings("host=".to_owned() + "'unterminated"));
-    assert!(
-        matches!(garbage, Err(PgError::Connection(_))),
-        "{garbage:?}"
-    );
+    let garbage = "host=".to_owned() + "'unterminated";
+    assert!(garbage.parse::<ConnectionString>().is_err());
 
+    let mut connection = db.settings().connection;
+    connection.set_ssl_mode(SslMode::VerifyFull);
+    connection.set_ssl_root_cert("/nonexistent/root.crt".into());
     let missing = PgStore::connect(PgSettings {
-        ssl_mode: SslMode::VerifyFull,
-        ssl_root_cert: Some("/nonexistent/root.crt".into()),
+        connection,
         ..db.settings()
     });
     assert!(matches!(missing, Err(PgError::Tls(_))), "{missing:?}");
 
     let not_pem = std::env::temp_dir().join(format!("trellis-not-pem-{}", UserId::generate()));
     std::fs::write(&not_pem, "not a certificate").unwrap();
+    let mut connection = db.settings().connection;
+    connection.set_ssl_mode(SslMode::Require);
+    connection.set_ssl_root_cert(not_pem.clone());
     let empty = PgStore::connect(PgSettings {
-        ssl_mode: SslMode::Require,
-        ssl_root_cert: Some(not_pem.clone()),
+        connection,
         ..db.settings()
     });
     std::fs::remove_file(not_pem).unwrap();

@@ -3,14 +3,18 @@
 
 use crate::{config::Config, shutdown, store::Store};
 use actix_web::{HttpServer, dev::Server};
+use secrecy::ExposeSecret;
 use std::{sync::Arc, time::Instant};
 use trellis_http::{
     AppState, TokenKeys,
-    hardening::{CorsPolicy, Hardening, Metrics, RateLimitSettings, RateLimiter, rate_limit},
+    hardening::{CorsPolicy, Hardening, Metrics},
 };
-use trellis_ports::PasswordHasher;
+use trellis_memory::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
+use trellis_ports::{CounterStore, PasswordHasher, RequestLimiter};
+use trellis_redis::RedisCounters;
 use trellis_services::{
-    AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock,
+    AccountsService, AdminUsersService, BcryptHasher, LoginThrottle, ProjectsService,
+    RateLimitPolicy, RateLimits, ResilientCounters, SystemClock,
 };
 
 /// Why the server could not start.
@@ -27,7 +31,7 @@ pub enum StartError {
     Cors(#[from] trellis_http::hardening::cors::InvalidOrigin),
     /// The `REDIS_URL` is malformed.
     #[error("REDIS_URL: {0}")]
-    Redis(#[from] redis::RedisError),
+    Redis(#[from] trellis_redis::InvalidUrl),
     /// The password hasher refused its cost.
     #[error("password hashing: {0}")]
     Hasher(#[from] trellis_services::InvalidCost),
@@ -74,17 +78,26 @@ impl Application {
             );
         }
         let hasher: Arc<dyn PasswordHasher> = Arc::new(BcryptHasher::new(config.bcrypt_cost)?);
+        let counters = Arc::new(counters(&config).await?);
+        let limits = &config.rate_limit;
+        let throttle = LoginThrottle::new(
+            Arc::clone(&counters),
+            limits.login_failures_max,
+            limits.window,
+        );
         let state = AppState {
-            accounts: Arc::new(AccountsService::new(store.users.clone(), hasher)),
+            accounts: Arc::new(
+                AccountsService::new(store.users.clone(), hasher).with_login_throttle(throttle),
+            ),
             projects: Arc::new(ProjectsService::new(store.projects.clone())),
             admin: Arc::new(AdminUsersService::new(store.users.clone())),
             store: store.health.clone(),
-            tokens: TokenKeys::new(config.jwt_secret.expose(), config.jwt_lifetime),
+            tokens: TokenKeys::new(config.jwt_secret.expose_secret(), config.jwt_lifetime),
             started_at: Instant::now(),
             body_limit: config.server.body_limit_bytes,
             clock: Arc::new(SystemClock),
         };
-        let hardening = hardening(&config, &store).await?;
+        let hardening = hardening(&config, &store, counters)?;
         let server_config = &config.server;
         let server = HttpServer::new(move || trellis_http::app(state.clone(), hardening.clone()))
             .workers(server_config.workers)
@@ -93,6 +106,10 @@ impl Application {
             .max_connections(server_config.max_connections)
             .shutdown_timeout(server_config.shutdown_timeout.as_secs())
             .shutdown_signal(shutdown::signal())
+            // A client that closes its side is gone: its request's future is
+            // dropped (so a login queued for bcrypt is never hashed) rather
+            // than served to nobody.
+            .h1_allow_half_closed(false)
             .backlog(LISTEN_BACKLOG)
             .bind((server_config.host, server_config.port))?;
         let port = server
@@ -138,26 +155,44 @@ const LISTEN_BACKLOG: u32 = 2048;
 /// Where rate-limit counters live in Redis; every instance shares them.
 const REDIS_PREFIX: &str = "trellis:rate-limit:";
 
-/// The hardening layers' shared parts: one limiter and one metrics registry
-/// for all workers. `RATE_LIMIT_MAX=0` turns every limit off.
-async fn hardening(config: &Config, store: &Store) -> Result<Hardening, StartError> {
-    let limits = &config.rate_limit;
-    let settings = RateLimitSettings {
-        max: limits.max,
-        window: limits.window,
-        auth_max: if limits.max == 0 { 0 } else { limits.auth_max },
-        trust_proxy_hops: limits.trust_proxy_hops,
+/// The counters behind every limit: in Redis when `REDIS_URL` is set (with
+/// this instance's memory taking over while Redis fails), else in memory.
+async fn counters(config: &Config) -> Result<ResilientCounters, StartError> {
+    let local: Arc<dyn CounterStore> = Arc::new(MemoryCounters::new(DEFAULT_COUNTER_CAPACITY));
+    let Some(url) = &config.rate_limit.redis_url else {
+        return Ok(ResilientCounters::local(local));
     };
-    let limiter = Arc::new(match &limits.redis_url {
-        Some(url) => RateLimiter::redis(url, REDIS_PREFIX, settings).await?,
-        None => RateLimiter::memory(settings, rate_limit::DEFAULT_MEMORY_CAPACITY),
-    });
+    let redis = RedisCounters::new(url, REDIS_PREFIX)?;
+    if let Err(error) = redis.connect().await {
+        tracing::warn!(
+            cause = %error.0,
+            "rate-limit store unreachable at start; counting in this instance's memory until it answers"
+        );
+    }
+    Ok(ResilientCounters::shared(Arc::new(redis), local))
+}
+
+/// The hardening layers' shared parts: one limiter and one metrics registry
+/// for all workers.
+fn hardening(
+    config: &Config,
+    store: &Store,
+    counters: Arc<ResilientCounters>,
+) -> Result<Hardening, StartError> {
+    let limits = &config.rate_limit;
+    let policy = RateLimitPolicy {
+        max: limits.max,
+        auth_max: limits.auth_max,
+        window: limits.window,
+    };
+    let limiter: Arc<dyn RequestLimiter> = Arc::new(RateLimits::new(policy, counters));
     let metrics = Metrics::new()
         .with_store(store.health.clone())
         .with_rate_limiter(Arc::clone(&limiter));
     Ok(Hardening {
         cors: CorsPolicy::new(config.server.allowed_origins.as_deref())?,
         limiter,
+        trust_proxy_hops: limits.trust_proxy_hops,
         metrics: Arc::new(metrics),
         slow_request: config.server.slow_request,
     })

@@ -1,10 +1,12 @@
 //! Signing up, logging in, and one's own profile.
 
+use crate::LoginThrottle;
 use async_trait::async_trait;
 use std::sync::Arc;
 use trellis_domain::{Email, NewUser, Password, ProfilePatch, User};
 use trellis_ports::{
     AccountService, Actor, PasswordHasher, Registration, Resource, ServiceError, UserRepository,
+    Verification,
 };
 
 /// The [`AccountService`] of Trellis.
@@ -12,6 +14,7 @@ use trellis_ports::{
 pub struct AccountsService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    throttle: Option<LoginThrottle>,
 }
 
 impl std::fmt::Debug for AccountsService {
@@ -23,7 +26,35 @@ impl std::fmt::Debug for AccountsService {
 impl AccountsService {
     /// Accounts kept in `users`, passwords hashed by `hasher`.
     pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
-        Self { users, hasher }
+        Self {
+            users,
+            hasher,
+            throttle: None,
+        }
+    }
+
+    /// Also refuses logins for an account that failed too often lately.
+    pub fn with_login_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Stores a fresh hash of `password` for `user`, whose stored hash is of
+    /// another strength. A failure leaves the old hash, which still works.
+    async fn rehash(&self, user: &User, password: Password) {
+        let stored: Result<(), ServiceError> = match self.hasher.hash(password).await {
+            Ok(hash) => self
+                .users
+                .set_password_hash(user.id, hash)
+                .await
+                .map(drop)
+                .map_err(Into::into),
+            Err(error) => Err(error.into()),
+        };
+        match stored {
+            Ok(()) => tracing::info!(user_id = %user.id, "password re-hashed at the current cost"),
+            Err(error) => tracing::warn!(user_id = %user.id, %error, "password re-hash failed"),
+        }
     }
 }
 
@@ -36,14 +67,26 @@ impl AccountService for AccountsService {
     }
 
     async fn login(&self, email: Email, password: Password) -> Result<User, ServiceError> {
+        if let Some(throttle) = &self.throttle {
+            throttle.check(&email).await?;
+        }
         let (user, hash) = match self.users.find_credentials(&email).await? {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
         };
-        let verified = self.hasher.verify(password, hash).await?;
-        match user {
-            Some(user) if verified => Ok(user),
-            _ => Err(ServiceError::InvalidCredentials),
+        let verification = self.hasher.verify(password.clone(), hash).await?;
+        match (user, verification) {
+            (Some(user), Verification::Match) => Ok(user),
+            (Some(user), Verification::MatchOutdated) => {
+                self.rehash(&user, password).await;
+                Ok(user)
+            }
+            _ => {
+                if let Some(throttle) = &self.throttle {
+                    throttle.record_failure(&email).await;
+                }
+                Err(ServiceError::InvalidCredentials)
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! The use cases of Trellis: one implementation of each driving port
-//! ([`AccountService`], [`ProjectService`], [`AdminService`]), written only
-//! against the driven ports, plus the production [`PasswordHasher`] (bcrypt)
-//! and [`Clock`] (the system clock).
+//! ([`AccountService`], [`ProjectService`], [`AdminService`],
+//! [`RequestLimiter`]), written only against the driven ports, plus the
+//! production [`PasswordHasher`] (bcrypt) and [`Clock`] (the system clock).
+//!
+//! [`RequestLimiter`]: trellis_ports::RequestLimiter
 //!
 //! [`AccountService`]: trellis_ports::AccountService
 //! [`ProjectService`]: trellis_ports::ProjectService
@@ -13,10 +15,12 @@ mod accounts;
 mod admin;
 mod clock;
 mod hasher;
+mod limits;
 mod projects;
 
 pub use accounts::AccountsService;
 pub use admin::AdminUsersService;
 pub use clock::SystemClock;
 pub use hasher::{BcryptHasher, InvalidCost};
+pub use limits::{LoginThrottle, RateLimitPolicy, RateLimits, ResilientCounters};
 pub use projects::ProjectsService;

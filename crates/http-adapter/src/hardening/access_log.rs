@@ -20,8 +20,7 @@
 //! which records `user_id` on the root span (so every later line of the
 //! request carries it) and keeps it for the closing line.
 
-use super::metrics::UNMATCHED;
-use crate::{ApiError, RequestId};
+use crate::{ApiError, RequestId, route::Route};
 use actix_web::{
     Error, HttpMessage, HttpRequest,
     body::MessageBody,
@@ -66,7 +65,7 @@ impl RootSpanBuilder for RequestSpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            route = request.match_pattern().as_deref().unwrap_or(UNMATCHED),
+            route = Route::of(request).label(),
             path = request.path(),
             request_id = request_id.as_ref().map(RequestId::as_str),
             user_id = Empty,
@@ -146,7 +145,7 @@ where
         let line = AccessLine {
             method: req.method().clone(),
             path: req.path().to_owned(),
-            route: req.match_pattern(),
+            route: Route::of(&req),
             request_id: req.extensions().get::<RequestId>().cloned(),
             slow_request: self.slow_request,
         };
@@ -164,7 +163,7 @@ where
 struct AccessLine {
     method: Method,
     path: String,
-    route: Option<String>,
+    route: Route,
     request_id: Option<RequestId>,
     slow_request: Duration,
 }
@@ -189,7 +188,7 @@ impl AccessLine {
             ),
         };
         let method = self.method.as_str();
-        let route = self.route.as_deref().unwrap_or(UNMATCHED);
+        let route = self.route.label();
         let path = self.path.as_str();
         let status = status.as_u16();
         let latency_ms = latency.as_secs_f64() * 1e3;

@@ -6,7 +6,7 @@
 //! create series at will. Recording a request is a read lock and a few
 //! relaxed atomic adds once its series exists.
 
-use super::RateLimiter;
+use crate::route::Route;
 use actix_web::{
     Error, HttpResponse,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
@@ -25,15 +25,12 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use trellis_ports::StoreHealth;
+use trellis_ports::{RequestLimiter, StoreHealth};
 
 /// Upper bounds of the latency buckets, in seconds: 1 ms to 10 s.
 const BUCKETS: [f64; 13] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-
-/// The route label of a request no route matched.
-pub const UNMATCHED: &str = "unmatched";
 
 /// The content type of the text exposition format.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -47,7 +44,7 @@ pub struct Metrics {
     latency: Family<RouteKey, Histogram>,
     in_flight: AtomicI64,
     store: Option<Arc<dyn StoreHealth>>,
-    rate_limiter: Option<Arc<RateLimiter>>,
+    rate_limiter: Option<Arc<dyn RequestLimiter>>,
 }
 
 impl fmt::Debug for Metrics {
@@ -71,15 +68,15 @@ impl Metrics {
     }
 
     /// Also reports the rejections of `limiter` (`rate_limit_rejections_total`).
-    pub fn with_rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RequestLimiter>) -> Self {
         self.rate_limiter = Some(limiter);
         self
     }
 
     /// Records one answered request.
-    pub fn observe(&self, method: &Method, route: Option<String>, status: u16, latency: Duration) {
+    pub fn observe(&self, method: &Method, route: &Route, status: u16, latency: Duration) {
         let method = method_label(method);
-        let route = route.unwrap_or_else(|| UNMATCHED.to_owned());
+        let route = route.label().to_owned();
         self.latency.with((method, route.clone()), |histogram| {
             histogram.observe(latency)
         });
@@ -157,7 +154,19 @@ impl Metrics {
                 "counter",
                 "Requests refused with 429 by the rate limiter.",
             )?;
-            writeln!(out, "rate_limit_rejections_total {}", limiter.rejections())?;
+            let stats = limiter.stats();
+            writeln!(out, "rate_limit_rejections_total {}", stats.rejections)?;
+            header_lines(
+                out,
+                "rate_limit_fallback_active",
+                "gauge",
+                "1 while the shared rate-limit store (Redis) fails and this instance counts in its own memory.",
+            )?;
+            writeln!(
+                out,
+                "rate_limit_fallback_active {}",
+                u8::from(stats.fallback_active)
+            )?;
         }
         Ok(())
     }
@@ -341,7 +350,7 @@ where
         let started = Instant::now();
         let in_flight = InFlight::enter(Arc::clone(&self.metrics));
         let method = req.method().clone();
-        let route = req.match_pattern();
+        let route = Route::of(&req);
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             let outcome = service.call(req).await;
@@ -351,7 +360,7 @@ where
             };
             in_flight
                 .metrics
-                .observe(&method, route, status.as_u16(), started.elapsed());
+                .observe(&method, &route, status.as_u16(), started.elapsed());
             outcome
         })
     }

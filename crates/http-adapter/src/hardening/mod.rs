@@ -24,32 +24,7 @@
 //! 6. [`RateLimit`] — last, so that a rejected request costs nothing more.
 //! 7. the routes.
 //!
-//! ```
-//! use actix_web::{App, web};
-//! use std::{sync::Arc, time::Duration};
-//! use trellis_http::{RequestIdentity, hardening::{self, *}};
-//!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let limiter = Arc::new(RateLimiter::memory(
-//!     RateLimitSettings::default(),
-//!     rate_limit::DEFAULT_MEMORY_CAPACITY,
-//! ));
-//! let metrics = Arc::new(Metrics::new().with_rate_limiter(Arc::clone(&limiter)));
-//! let allowed_origins: Option<Vec<String>> = None;
-//! let cors = CorsPolicy::new(allowed_origins.as_deref())?;
-//! let _app = App::new()
-//!     // .configure(routes)
-//!     .route("/metrics", web::get().to(hardening::metrics::metrics_endpoint))
-//!     .app_data(web::Data::from(Arc::clone(&metrics)))
-//!     .wrap(RateLimit::new(limiter))
-//!     .wrap(cors)
-//!     .wrap(SecurityHeaders)
-//!     .wrap(HttpMetrics::new(metrics))
-//!     .wrap(AccessLog::new(Duration::from_millis(1000)))
-//!     .wrap(RequestIdentity);
-//! # Ok(())
-//! # }
-//! ```
+//! [`app`](crate::app) wraps them in this order; tests run that app.
 //!
 //! With `HttpServer::new`, build the policy, limiter and metrics once,
 //! outside the app factory, and clone them into it: every worker then shares
@@ -73,10 +48,12 @@ pub mod security_headers;
 pub use access_log::{AccessLog, RequestSpan, record_user};
 pub use cors::CorsPolicy;
 pub use metrics::{HttpMetrics, Metrics};
-pub use rate_limit::{RateLimit, RateLimitSettings, RateLimiter};
+pub use rate_limit::RateLimit;
 pub use security_headers::SecurityHeaders;
 
+use async_trait::async_trait;
 use std::{sync::Arc, time::Duration};
+use trellis_ports::{LimiterStats, RequestKind, RequestLimiter, Verdict};
 
 /// The shared parts of the hardening layers, built once per process and
 /// cloned into every worker by [`app`](crate::app), so that all workers
@@ -86,7 +63,10 @@ pub struct Hardening {
     /// Which origins may call from a browser.
     pub cors: CorsPolicy,
     /// The per-client request budgets.
-    pub limiter: Arc<RateLimiter>,
+    pub limiter: Arc<dyn RequestLimiter>,
+    /// `TRUST_PROXY_HOPS`: reverse proxies whose `X-Forwarded-For` entries
+    /// name the client.
+    pub trust_proxy_hops: u32,
     /// What `GET /metrics` exposes.
     pub metrics: Arc<Metrics>,
     /// Requests slower than this are logged as warnings.
@@ -106,19 +86,28 @@ impl Hardening {
     /// one-second slow-request threshold: for tests and for embedding the
     /// API behind a gateway that does its own limiting.
     pub fn permissive() -> Self {
-        let limiter = Arc::new(RateLimiter::memory(
-            RateLimitSettings {
-                max: 0,
-                auth_max: 0,
-                ..RateLimitSettings::default()
-            },
-            rate_limit::DEFAULT_MEMORY_CAPACITY,
-        ));
+        let limiter: Arc<dyn RequestLimiter> = Arc::new(NoLimits);
         Self {
             cors: CorsPolicy::any_origin(),
             metrics: Arc::new(Metrics::new().with_rate_limiter(Arc::clone(&limiter))),
             limiter,
+            trust_proxy_hops: 0,
             slow_request: Duration::from_secs(1),
         }
+    }
+}
+
+/// A limiter with every limit off.
+#[derive(Debug)]
+struct NoLimits;
+
+#[async_trait]
+impl RequestLimiter for NoLimits {
+    async fn admit(&self, _client: &str, _kind: RequestKind) -> Option<Verdict> {
+        None
+    }
+
+    fn stats(&self) -> LimiterStats {
+        LimiterStats::default()
     }
 }

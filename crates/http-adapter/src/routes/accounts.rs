@@ -1,6 +1,6 @@
 //! Signing up, logging in, and one's own profile.
 
-use super::method_not_allowed;
+use super::{get_or_head, method_not_allowed};
 use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
@@ -26,9 +26,9 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/me")
-            .route(web::get().to(me))
+            .route(get_or_head().to(me))
             .route(web::patch().to(update_me))
-            .default_service(method_not_allowed("GET, PATCH")),
+            .default_service(method_not_allowed("GET, HEAD, PATCH")),
     );
 }
 

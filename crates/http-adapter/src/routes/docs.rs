@@ -2,7 +2,7 @@
 //! served from the binary (its assets are compiled in; nothing is fetched
 //! from another host).
 
-use super::method_not_allowed;
+use super::{get_or_head, method_not_allowed};
 use crate::{ApiError, openapi};
 use actix_web::{
     HttpResponse,
@@ -22,18 +22,18 @@ const UI_PATH: &str = "/docs/";
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(DOCUMENT_PATH)
-            .route(web::get().to(document))
-            .default_service(method_not_allowed("GET")),
+            .route(get_or_head().to(document))
+            .default_service(method_not_allowed("GET, HEAD")),
     )
     .service(
         web::resource("/docs")
-            .route(web::get().to(docs_entry))
-            .default_service(method_not_allowed("GET")),
+            .route(get_or_head().to(docs_entry))
+            .default_service(method_not_allowed("GET, HEAD")),
     )
     .service(
         web::resource("/docs/{file:.*}")
-            .route(web::get().to(swagger_ui))
-            .default_service(method_not_allowed("GET")),
+            .route(get_or_head().to(swagger_ui))
+            .default_service(method_not_allowed("GET, HEAD")),
     );
 }
 

@@ -1,6 +1,6 @@
 //! Probes: liveness never touches storage; readiness pings it.
 
-use super::method_not_allowed;
+use super::{get_or_head, method_not_allowed};
 use crate::AppState;
 use crate::json::JsonAnswer;
 use actix_web::{HttpResponse, web};
@@ -45,13 +45,13 @@ struct Readiness {
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/health")
-            .route(web::get().to(live))
-            .default_service(method_not_allowed("GET")),
+            .route(get_or_head().to(live))
+            .default_service(method_not_allowed("GET, HEAD")),
     )
     .service(
         web::resource("/health/ready")
-            .route(web::get().to(ready))
-            .default_service(method_not_allowed("GET")),
+            .route(get_or_head().to(ready))
+            .default_service(method_not_allowed("GET, HEAD")),
     );
 }
 

@@ -1,7 +1,7 @@
 //! The caller's own projects. Another user's project is answered exactly
 //! like a missing one, so its existence is never revealed.
 
-use super::method_not_allowed;
+use super::{get_or_head, method_not_allowed};
 use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
@@ -17,17 +17,17 @@ use trellis_domain::{NewProject, ProjectId, ProjectPatch};
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/projects")
-            .route(web::get().to(list))
+            .route(get_or_head().to(list))
             .route(web::post().to(create))
-            .default_service(method_not_allowed("GET, POST")),
+            .default_service(method_not_allowed("GET, HEAD, POST")),
     )
     .service(
         web::resource("/api/projects/{id}")
-            .route(web::get().to(get))
+            .route(get_or_head().to(get))
             .route(web::put().to(replace))
             .route(web::patch().to(update))
             .route(web::delete().to(delete))
-            .default_service(method_not_allowed("GET, PUT, PATCH, DELETE")),
+            .default_service(method_not_allowed("GET, HEAD, PUT, PATCH, DELETE")),
     );
 }
 

@@ -1,6 +1,6 @@
 //! Managing accounts: admins only.
 
-use super::method_not_allowed;
+use super::{get_or_head, method_not_allowed};
 use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
@@ -16,14 +16,14 @@ use trellis_domain::UserId;
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/users")
-            .route(web::get().to(list))
-            .default_service(method_not_allowed("GET")),
+            .route(get_or_head().to(list))
+            .default_service(method_not_allowed("GET, HEAD")),
     )
     .service(
         web::resource("/api/users/{id}")
-            .route(web::get().to(get))
+            .route(get_or_head().to(get))
             .route(web::patch().to(set_role))
-            .default_service(method_not_allowed("GET, PATCH")),
+            .default_service(method_not_allowed("GET, HEAD, PATCH")),
     );
 }
 

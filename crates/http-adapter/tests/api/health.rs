@@ -62,6 +62,6 @@ async fn probes_only_answer_get() {
     for path in ["/health", "/health/ready"] {
         let reply = app.send(Method::POST, path, None, None).await;
         reply.error(405, "Method not allowed");
-        assert_eq!(reply.header("allow"), Some("GET"));
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"));
     }
 }

@@ -9,14 +9,27 @@ use actix_web::{
     test::{self, TestRequest},
     web::Bytes,
 };
+use async_trait::async_trait;
 use serde_json::{Value, json};
-use std::{sync::Arc, time::Duration, time::Instant};
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use time::{Date, OffsetDateTime, macros::date};
-use trellis_domain::{Role, UserId};
-use trellis_http::{AppState, TokenKeys, app, hardening::Hardening};
-use trellis_memory::InMemoryStore;
-use trellis_ports::{Clock, StoreHealth, UserRepository};
-use trellis_services::{AccountsService, AdminUsersService, BcryptHasher, ProjectsService};
+use trellis_domain::{Password, PasswordHash, Role, UserId};
+use trellis_http::{
+    AppState, TokenKeys, app,
+    hardening::{CorsPolicy, Hardening, Metrics},
+};
+use trellis_memory::{InMemoryStore, MemoryCounters};
+use trellis_ports::{
+    Clock, HashError, PasswordHasher, RequestLimiter, StoreHealth, UserRepository, Verification,
+};
+use trellis_services::{
+    AccountsService, AdminUsersService, BcryptHasher, LoginThrottle, ProjectsService,
+    RateLimitPolicy, RateLimits, ResilientCounters,
+};
 
 /// The secret every test token is signed with.
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
@@ -97,18 +110,85 @@ pub struct Account {
     pub email: String,
 }
 
-/// The app under test and the store behind it.
+/// The app under test, the store behind it, and its shared parts.
 pub struct TestApp<S> {
     service: S,
     pub store: Arc<InMemoryStore>,
     pub keys: TokenKeys,
+    pub limiter: Arc<dyn RequestLimiter>,
 }
 
-/// A state over a fresh store, with bcrypt at its cheapest cost.
+/// How to build the app under test: [`Setup::default`] is the real app over
+/// a fresh in-memory store with every limit off.
+pub struct Setup {
+    /// The per-client limits; `None` turns them all off.
+    pub limits: Option<RateLimitPolicy>,
+    /// Where the limits count; by default this process's memory.
+    pub counters: Option<Arc<ResilientCounters>>,
+    /// `LOGIN_FAILURES_MAX` (0: off).
+    pub login_failures_max: u32,
+    /// `ALLOWED_ORIGINS`.
+    pub origins: Option<Vec<String>>,
+    /// `TRUST_PROXY_HOPS`.
+    pub trust_proxy_hops: u32,
+    /// `SLOW_REQUEST_MS`.
+    pub slow_request: Duration,
+    /// What readiness pings; by default the store.
+    pub health: Option<Arc<dyn StoreHealth>>,
+    /// A hasher whose every call fails, for real 500s.
+    pub broken_hasher: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            limits: None,
+            counters: None,
+            login_failures_max: 0,
+            origins: None,
+            trust_proxy_hops: 0,
+            slow_request: Duration::from_secs(1),
+            health: None,
+            broken_hasher: false,
+        }
+    }
+}
+
+/// A hasher that always fails, as a crashed hashing pool would.
+struct BrokenHasher;
+
+#[async_trait]
+impl PasswordHasher for BrokenHasher {
+    async fn hash(&self, _: Password) -> Result<PasswordHash, HashError> {
+        Err(HashError::Failed("disk on fire".into()))
+    }
+
+    async fn verify(
+        &self,
+        _: Password,
+        _: Option<PasswordHash>,
+    ) -> Result<Verification, HashError> {
+        Err(HashError::Failed("disk on fire".into()))
+    }
+}
+
+/// A state over `store`, with bcrypt at its cheapest cost.
 pub fn state(store: Arc<InMemoryStore>, health: Arc<dyn StoreHealth>) -> AppState {
-    let hasher = Arc::new(BcryptHasher::new(4).unwrap());
+    state_with(store, health, Arc::new(BcryptHasher::new(4).unwrap()), None)
+}
+
+fn state_with(
+    store: Arc<InMemoryStore>,
+    health: Arc<dyn StoreHealth>,
+    hasher: Arc<dyn PasswordHasher>,
+    throttle: Option<LoginThrottle>,
+) -> AppState {
+    let mut accounts = AccountsService::new(store.clone(), hasher);
+    if let Some(throttle) = throttle {
+        accounts = accounts.with_login_throttle(throttle);
+    }
     AppState {
-        accounts: Arc::new(AccountsService::new(store.clone(), hasher)),
+        accounts: Arc::new(accounts),
         projects: Arc::new(ProjectsService::new(store.clone())),
         admin: Arc::new(AdminUsersService::new(store)),
         store: health,
@@ -119,18 +199,66 @@ pub fn state(store: Arc<InMemoryStore>, health: Arc<dyn StoreHealth>) -> AppStat
     }
 }
 
-/// Starts the app over a fresh in-memory store.
+/// Starts the app over a fresh in-memory store, every limit off.
 pub async fn spawn() -> TestApp<
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
+    spawn_with(Setup::default()).await
+}
+
+/// Starts the app as `setup` says, over a fresh in-memory store.
+pub async fn spawn_with(
+    setup: Setup,
+) -> TestApp<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
     let store = Arc::new(InMemoryStore::new());
-    let state = state(store.clone(), store.clone());
+    let health = setup.health.unwrap_or_else(|| store.clone());
+    let counters = setup.counters.unwrap_or_else(|| {
+        Arc::new(ResilientCounters::local(Arc::new(MemoryCounters::new(
+            1_000,
+        ))))
+    });
+    let policy = setup.limits.unwrap_or(RateLimitPolicy {
+        max: 0,
+        auth_max: 0,
+        ..RateLimitPolicy::default()
+    });
+    let throttle = LoginThrottle::new(
+        Arc::clone(&counters),
+        setup.login_failures_max,
+        policy.window,
+    );
+    let hasher: Arc<dyn PasswordHasher> = if setup.broken_hasher {
+        Arc::new(BrokenHasher)
+    } else {
+        Arc::new(BcryptHasher::new(4).unwrap())
+    };
+    let state = state_with(store.clone(), health.clone(), hasher, Some(throttle));
+    let limiter: Arc<dyn RequestLimiter> = Arc::new(RateLimits::new(policy, counters));
+    let hardening = Hardening {
+        cors: CorsPolicy::new(setup.origins.as_deref()).unwrap(),
+        metrics: Arc::new(
+            Metrics::new()
+                .with_store(health)
+                .with_rate_limiter(Arc::clone(&limiter)),
+        ),
+        limiter: Arc::clone(&limiter),
+        trust_proxy_hops: setup.trust_proxy_hops,
+        slow_request: setup.slow_request,
+    };
     let keys = state.tokens.clone();
     TestApp {
-        service: test::init_service(app(state, Hardening::permissive())).await,
+        service: test::init_service(app(state, hardening)).await,
         store,
         keys,
+        limiter,
     }
+}
+
+/// A client address, distinct per `n`.
+pub fn peer(n: u8) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(203, 0, 113, n)), 40_000)
 }
 
 /// Sends `request` to `service` and reads the whole answer.

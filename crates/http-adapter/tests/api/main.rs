@@ -1,11 +1,14 @@
-//! The whole HTTP contract, over the real services and the in-memory store:
-//! every status, error string, details entry and header.
+//! The whole HTTP contract, over the real app, services and the in-memory
+//! store (and a real Redis for the shared limits): every status, error
+//! string, details entry and header.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
 mod bodies;
+mod hardening;
 mod health;
 mod helpers;
+mod logs;
 mod openapi;
 mod projects;
 mod routing;

@@ -27,11 +27,15 @@ async fn wrong_methods_are_405_with_allow() {
     for (method, path, allow) in [
         (Method::GET, "/api/register", "POST"),
         (Method::PUT, "/api/login", "POST"),
-        (Method::DELETE, "/api/me", "GET, PATCH"),
-        (Method::DELETE, "/api/projects", "GET, POST"),
-        (Method::POST, project.as_str(), "GET, PUT, PATCH, DELETE"),
-        (Method::POST, "/api/users", "GET"),
-        (Method::DELETE, user.as_str(), "GET, PATCH"),
+        (Method::DELETE, "/api/me", "GET, HEAD, PATCH"),
+        (Method::DELETE, "/api/projects", "GET, HEAD, POST"),
+        (
+            Method::POST,
+            project.as_str(),
+            "GET, HEAD, PUT, PATCH, DELETE",
+        ),
+        (Method::POST, "/api/users", "GET, HEAD"),
+        (Method::DELETE, user.as_str(), "GET, HEAD, PATCH"),
     ] {
         let reply = app.send(method.clone(), path, None, None).await;
         reply.error(405, "Method not allowed");

@@ -7,8 +7,9 @@ mod source;
 
 pub use source::Source;
 
-use std::{fmt, net::IpAddr, path::PathBuf, time::Duration};
-use trellis_postgres::{PgSettings, SslMode};
+use secrecy::SecretSlice;
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+use trellis_postgres::{ConnectionString, PgSettings, SslMode};
 
 /// The deployment flavour, `APP_ENV`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,8 @@ pub enum LogFormat {
 /// service's `DB_*` parts), `DB_POOL_MAX`, `DB_CONNECT_TIMEOUT_SECS`,
 /// `DB_IDLE_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`, `SLOW_QUERY_MS`,
 /// `DB_SSLMODE`, `DB_SSLROOTCERT` and `DB_PREPARED_STATEMENTS`, as the
-/// adapter takes them.
+/// adapter takes them. `sslmode` and `sslrootcert` may also be in the URL,
+/// with libpq's meanings; given both ways, they must agree.
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     /// The pool's settings (their `Debug` hides the connection string).
@@ -41,32 +43,19 @@ pub struct DatabaseConfig {
     pub run_migrations: bool,
 }
 
-/// The JWT signing secret; redacted in `Debug`.
-#[derive(Clone)]
-pub struct Secret(Vec<u8>);
-
-impl Secret {
-    /// The bytes, for the signer only.
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
 /// Rate limiting, per client IP.
 #[derive(Debug, Clone)]
 pub struct RateLimitConfig {
-    /// `RATE_LIMIT_MAX`: requests per window on /api; 0 turns limiting off.
+    /// `RATE_LIMIT_MAX`: requests per window on /api; 0 turns this limit off.
     pub max: u32,
     /// `RATE_LIMIT_WINDOW_SECS`.
     pub window: Duration,
-    /// `AUTH_RATE_LIMIT_MAX`: login and register per window.
+    /// `AUTH_RATE_LIMIT_MAX`: login and register per window; 0 turns this
+    /// limit off.
     pub auth_max: u32,
+    /// `LOGIN_FAILURES_MAX`: failed logins per e-mail per window, from any
+    /// address; 0 turns this limit off.
+    pub login_failures_max: u32,
     /// `REDIS_URL`: share counters between instances.
     pub redis_url: Option<String>,
     /// `TRUST_PROXY_HOPS`: how many `X-Forwarded-For` entries to trust.
@@ -110,7 +99,8 @@ pub struct Config {
     /// `None` runs on the in-memory store.
     pub database: Option<DatabaseConfig>,
     /// `JWT_SECRET`; generated at random in development when unset.
-    pub jwt_secret: Secret,
+    /// Redacted in `Debug`.
+    pub jwt_secret: SecretSlice<u8>,
     /// Whether `jwt_secret` was generated (tokens die with the process).
     pub jwt_secret_generated: bool,
     /// `JWT_EXPIRES_IN`.
@@ -188,18 +178,23 @@ impl Config {
             ));
         }
         let (jwt_secret, jwt_secret_generated) = match source.get("JWT_SECRET") {
+            Some(secret) if secret.trim() != secret => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "starts or ends with white space (a stray newline?); remove it, or it is part of the secret",
+                ));
+            }
             Some(secret) if env == AppEnv::Production && secret.len() < MIN_SECRET_BYTES => {
                 return Err(ConfigError::new(
                     "JWT_SECRET",
                     "must be at least 32 bytes in production",
                 ));
             }
-            Some("") => return Err(ConfigError::new("JWT_SECRET", "must not be empty")),
-            Some(secret) => (Secret(secret.as_bytes().to_vec()), false),
+            Some(secret) => (SecretSlice::from(secret.as_bytes().to_vec()), false),
             None if env == AppEnv::Production => {
                 return Err(ConfigError::new("JWT_SECRET", "is required in production"));
             }
-            None => (Secret(random_secret()), true),
+            None => (SecretSlice::from(random_secret()), true),
         };
         let bcrypt_cost = source.parse("BCRYPT_COST", 12u32)?;
         if !(MIN_BCRYPT_COST..=31).contains(&bcrypt_cost) {
@@ -229,10 +224,8 @@ impl Config {
                 max: source.parse("RATE_LIMIT_MAX", 100)?,
                 window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,
                 auth_max: source.parse("AUTH_RATE_LIMIT_MAX", 10)?,
-                redis_url: source
-                    .get("REDIS_URL")
-                    .filter(|url| !url.is_empty())
-                    .map(str::to_owned),
+                login_failures_max: source.parse("LOGIN_FAILURES_MAX", 10)?,
+                redis_url: source.get("REDIS_URL").map(str::to_owned),
                 trust_proxy_hops: source.parse("TRUST_PROXY_HOPS", 0)?,
             },
         })
@@ -287,29 +280,18 @@ fn server(source: &Source) -> Result<ServerConfig, ConfigError> {
 }
 
 fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
-    let connection = match source.get("DATABASE_URL").filter(|url| !url.is_empty()) {
-        Some(url) => url.to_owned(),
+    let mut connection = match source.get("DATABASE_URL") {
+        Some(url) => url
+            .parse::<ConnectionString>()
+            .map_err(|problem| ConfigError::new("DATABASE_URL", problem.to_string()))?,
         None if source.get("DB_HOST").is_some() || source.get("DB_NAME").is_some() => {
-            let port: u16 = source.parse("DB_PORT", 5432)?;
-            let mut parts = vec![
-                format!(
-                    "host={}",
-                    quote(source.get("DB_HOST").unwrap_or("localhost"))
-                ),
-                format!("port={port}"),
-                format!(
-                    "dbname={}",
-                    quote(source.get("DB_NAME").unwrap_or("trellis"))
-                ),
-                format!(
-                    "user={}",
-                    quote(source.get("DB_USER").unwrap_or("postgres"))
-                ),
-            ];
-            if let Some(password) = source.get("DB_PASSWORD") {
-                parts.push(format!("password={}", quote(password)));
-            }
-            parts.join(" ")
+            ConnectionString::from_parts(
+                source.get("DB_HOST").unwrap_or("localhost"),
+                source.parse("DB_PORT", 5432)?,
+                source.get("DB_NAME").unwrap_or("trellis"),
+                source.get("DB_USER").unwrap_or("postgres"),
+                source.get("DB_PASSWORD"),
+            )
         }
         None => return Ok(None),
     };
@@ -317,17 +299,39 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
     if pool_max == 0 {
         return Err(ConfigError::new("DB_POOL_MAX", "must be at least 1"));
     }
-    let ssl_mode = match source.get("DB_SSLMODE") {
-        None | Some("disable") => SslMode::Disable,
-        Some("require") => SslMode::Require,
-        Some("verify-full") => SslMode::VerifyFull,
-        Some(_) => {
-            return Err(ConfigError::new(
-                "DB_SSLMODE",
-                "must be disable, require or verify-full",
-            ));
+    if let Some(raw) = source.get("DB_SSLMODE") {
+        let mode: SslMode = raw
+            .parse()
+            .map_err(|problem: trellis_postgres::InvalidSslMode| {
+                ConfigError::new("DB_SSLMODE", problem.to_string())
+            })?;
+        match connection.ssl_mode() {
+            Some(in_url) if in_url != mode => {
+                return Err(ConfigError::new(
+                    "DB_SSLMODE",
+                    format!(
+                        "is {mode}, but DATABASE_URL says sslmode={in_url}; set one, or the same in both"
+                    ),
+                ));
+            }
+            _ => connection.set_ssl_mode(mode),
         }
-    };
+    }
+    if let Some(raw) = source.get("DB_SSLROOTCERT") {
+        let path = PathBuf::from(raw);
+        match connection.ssl_root_cert() {
+            Some(in_url) if *in_url != path => {
+                return Err(ConfigError::new(
+                    "DB_SSLROOTCERT",
+                    format!(
+                        "is {raw}, but DATABASE_URL says sslrootcert={}; set one, or the same in both",
+                        in_url.display()
+                    ),
+                ));
+            }
+            _ => connection.set_ssl_root_cert(path),
+        }
+    }
     let settings = PgSettings {
         connection,
         pool_max,
@@ -335,22 +339,12 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
         idle_timeout: source.positive_secs("DB_IDLE_TIMEOUT_SECS", 30)?,
         query_timeout: source.positive_secs("DB_QUERY_TIMEOUT_SECS", 10)?,
         slow_query: Duration::from_millis(source.parse("SLOW_QUERY_MS", 200)?),
-        ssl_mode,
-        ssl_root_cert: source
-            .get("DB_SSLROOTCERT")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from),
         prepared_statements: source.parse("DB_PREPARED_STATEMENTS", true)?,
     };
     Ok(Some(DatabaseConfig {
         settings,
         run_migrations: source.parse("RUN_MIGRATIONS", true)?,
     }))
-}
-
-/// Quotes a value for a libpq key=value connection string.
-fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// 32 random bytes from the OS, by way of two v4 UUIDs (already a dependency).

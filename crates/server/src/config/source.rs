@@ -4,7 +4,9 @@ use super::ConfigError;
 use std::{collections::HashMap, str::FromStr, time::Duration};
 
 /// A snapshot of variables. An empty value counts as unset, as it does for
-/// most container tooling.
+/// most container tooling. Values are taken as they are: one with stray
+/// white space around it fails to parse (or, for `JWT_SECRET`, is refused)
+/// rather than being trimmed behind the operator's back.
 #[derive(Debug, Clone, Default)]
 pub struct Source(HashMap<String, String>);
 
@@ -19,8 +21,7 @@ impl Source {
         self.0
             .get(name)
             .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
-            .map(str::trim)
+            .filter(|v| !v.is_empty())
     }
 
     /// Parses `name`, or gives `default` when it is unset.

@@ -1,4 +1,5 @@
 use super::*;
+use secrecy::ExposeSecret;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_source(&vars.iter().copied().collect())
@@ -10,12 +11,13 @@ fn defaults_run_in_memory_in_development() {
     assert_eq!(config.env, AppEnv::Development);
     assert!(config.database.is_none());
     assert!(config.jwt_secret_generated);
-    assert_eq!(config.jwt_secret.expose().len(), 32);
+    assert_eq!(config.jwt_secret.expose_secret().len(), 32);
     assert_eq!(config.server.port, 3000);
     assert_eq!(config.bcrypt_cost, 12);
     assert_eq!(config.jwt_lifetime, Duration::from_secs(86_400));
     assert_eq!(config.rate_limit.max, 100);
     assert_eq!(config.rate_limit.auth_max, 10);
+    assert_eq!(config.rate_limit.login_failures_max, 10);
     assert_eq!(config.rate_limit.window, Duration::from_secs(900));
     assert_eq!(config.server.body_limit_bytes, 10_240);
     assert_eq!(config.server.shutdown_timeout, Duration::from_secs(10));
@@ -74,7 +76,8 @@ fn each_bad_value_names_its_variable() {
     for (name, value) in [
         ("DB_POOL_MAX", "0"),
         ("DB_CONNECT_TIMEOUT_SECS", "x"),
-        ("DB_SSLMODE", "prefer"),
+        ("DB_SSLMODE", "verify"),
+        ("DB_SSLMODE", " require"),
         ("RUN_MIGRATIONS", "maybe"),
         ("DB_PREPARED_STATEMENTS", "no"),
     ] {
@@ -93,15 +96,16 @@ fn old_service_db_variables_build_a_connection_string() {
     ])
     .unwrap();
     let db = config.database.unwrap();
-    assert_eq!(
-        db.settings.connection,
-        r"host='db.internal' port=5432 dbname='projects' user='app' password='it\'s secret'"
+    let shown = format!("{db:?}");
+    assert!(
+        shown.contains("db.internal") && shown.contains("projects"),
+        "{shown}"
     );
-    assert!(!format!("{db:?}").contains("secret"));
+    assert!(!shown.contains("secret"), "{shown}");
     assert_eq!(db.settings.pool_max, 20);
     assert_eq!(db.settings.connect_timeout, Duration::from_secs(5));
     assert_eq!(db.settings.idle_timeout, Duration::from_secs(30));
-    assert_eq!(db.settings.ssl_mode, SslMode::Disable);
+    assert_eq!(db.settings.connection.ssl_mode(), None);
     assert!(db.settings.prepared_statements);
 }
 
@@ -134,4 +138,67 @@ fn origins_are_listed_and_trimmed() {
 fn secrets_stay_out_of_debug_output() {
     let config = config(&[("JWT_SECRET", "hunter2-hunter2-hunter2-hunter2-x")]).unwrap();
     assert!(!format!("{config:?}").contains("hunter2"));
+}
+
+#[test]
+fn the_urls_sslmode_is_honoured_and_a_disagreement_stops_the_start() {
+    let url = |mode: &str| format!("postgres://db/trellis?sslmode={mode}");
+    let in_url = config(&[("DATABASE_URL", &url("require"))]).unwrap();
+    assert_eq!(
+        in_url.database.unwrap().settings.connection.ssl_mode(),
+        Some(SslMode::Require)
+    );
+    let explicit = config(&[
+        ("DATABASE_URL", "postgres://db/trellis"),
+        ("DB_SSLMODE", "verify-full"),
+    ])
+    .unwrap();
+    assert_eq!(
+        explicit.database.unwrap().settings.connection.ssl_mode(),
+        Some(SslMode::VerifyFull)
+    );
+    let same = config(&[
+        ("DATABASE_URL", &url("verify-ca")),
+        ("DB_SSLMODE", "verify-ca"),
+    ])
+    .unwrap();
+    assert_eq!(
+        same.database.unwrap().settings.connection.ssl_mode(),
+        Some(SslMode::VerifyCa)
+    );
+    let err = config(&[("DATABASE_URL", &url("require")), ("DB_SSLMODE", "disable")]).unwrap_err();
+    assert_eq!(err.variable, "DB_SSLMODE");
+    assert!(err.problem.contains("sslmode=require"), "{err}");
+    let err = config(&[
+        ("DATABASE_URL", "postgres://db/t?sslrootcert=/a.pem"),
+        ("DB_SSLROOTCERT", "/b.pem"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "DB_SSLROOTCERT");
+    let err = config(&[("DATABASE_URL", &url("sometimes"))]).unwrap_err();
+    assert_eq!(err.variable, "DATABASE_URL");
+}
+
+#[test]
+fn values_are_not_trimmed_behind_the_operators_back() {
+    let err = config(&[("JWT_SECRET", "a-secret-of-at-least-32-bytes-long\n")]).unwrap_err();
+    assert_eq!(err.variable, "JWT_SECRET");
+    assert!(err.problem.contains("white space"), "{err}");
+    let err = config(&[("JWT_SECRET", " a-secret-of-at-least-32-bytes-long")]).unwrap_err();
+    assert_eq!(err.variable, "JWT_SECRET");
+    let err = config(&[("PORT", "3000 ")]).unwrap_err();
+    assert_eq!(err.variable, "PORT");
+}
+
+#[test]
+fn every_limit_has_its_own_switch() {
+    let config = config(&[
+        ("RATE_LIMIT_MAX", "0"),
+        ("AUTH_RATE_LIMIT_MAX", "3"),
+        ("LOGIN_FAILURES_MAX", "5"),
+    ])
+    .unwrap();
+    assert_eq!(config.rate_limit.max, 0);
+    assert_eq!(config.rate_limit.auth_max, 3);
+    assert_eq!(config.rate_limit.login_failures_max, 5);
 }

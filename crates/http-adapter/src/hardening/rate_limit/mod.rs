@@ -1,26 +1,22 @@
-//! Per-client fixed-window rate limits on `/api`.
+//! Per-client request limits on `/api`, as a middleware over a
+//! [`RequestLimiter`].
 //!
-//! Two rules: a general one on every `/api` request, and a stricter one that
-//! `POST /api/login` and `POST /api/register` count against as well (they
-//! cost a bcrypt hash each and are what credential stuffing aims at). A
-//! request over either limit is answered 429 without reaching its route.
-//! Each rule's window starts at a client's first request and lasts
-//! `window`; a limit of 0 turns its rule off.
-//!
-//! Counters live in a [`CounterStore`]: [`MemoryCounters`] for one
-//! instance, [`RedisCounters`] to share the limit between instances. A store
-//! that fails is not allowed to fail the request: the limiter lets it
-//! through (fails open) and warns, at most once a minute.
+//! Which limits a request counts against is decided by its [`Route`], the
+//! one the router matches on the decoded path: `POST /api/login` and
+//! `POST /api/register` (however spelled) count against the stricter
+//! authentication limit too; every other request whose decoded path is
+//! under `/api` against the general one. A request over a limit is answered
+//! 429 without reaching its route; every limited answer carries the
+//! `X-RateLimit-*` headers of the binding limit.
 
 mod client_ip;
-mod in_memory;
-mod in_redis;
 
 pub use client_ip::{bucket, client_ip};
-pub use in_memory::MemoryCounters;
-pub use in_redis::{CALL_TIMEOUT, PAUSE_AFTER_FAILURE, RedisCounters};
 
-use crate::ApiError;
+use crate::{
+    ApiError,
+    route::{Route, decoded_path},
+};
 use actix_web::{
     Error, HttpResponse,
     body::EitherBody,
@@ -30,16 +26,13 @@ use actix_web::{
         header::{HeaderMap, HeaderName, HeaderValue},
     },
 };
-use async_trait::async_trait;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use std::{
     rc::Rc,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
 };
+use trellis_ports::{RequestKind, RequestLimiter, Verdict};
 
 /// `X-RateLimit-Limit`: requests allowed per window.
 pub const LIMIT_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-limit");
@@ -48,239 +41,43 @@ pub const REMAINING_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-re
 /// `X-RateLimit-Reset`: when the window ends, in seconds since the Unix epoch.
 pub const RESET_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
-/// Keys the in-memory store holds at most (about 15 MB when full).
-pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
-/// Least time between two "store unavailable" warnings.
-const WARN_INTERVAL_SECS: u64 = 60;
+/// The routes whose requests cost a password hash.
+const AUTHENTICATION_ROUTES: [&str; 2] = ["/api/login", "/api/register"];
 
-/// The limits, as configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimitSettings {
-    /// `RATE_LIMIT_MAX`: requests per window on `/api`; 0 turns it off.
-    pub max: u32,
-    /// `RATE_LIMIT_WINDOW_SECS`: the length of a window.
-    pub window: Duration,
-    /// `AUTH_RATE_LIMIT_MAX`: login and register requests per window; 0 turns it off.
-    pub auth_max: u32,
-    /// `TRUST_PROXY_HOPS`: reverse proxies whose `X-Forwarded-For` entries are believed.
-    pub trust_proxy_hops: u32,
-}
-
-impl Default for RateLimitSettings {
-    fn default() -> Self {
-        Self {
-            max: 100,
-            window: Duration::from_secs(900),
-            auth_max: 10,
-            trust_proxy_hops: 0,
-        }
+/// The limits a request counts against, by its method, route and decoded
+/// path; `None` outside `/api`.
+fn kind_of(method: &Method, route: &Route, path: &str) -> Option<RequestKind> {
+    let authenticates = *method == Method::POST
+        && route
+            .template()
+            .is_some_and(|template| AUTHENTICATION_ROUTES.contains(&template));
+    if authenticates {
+        Some(RequestKind::Authentication)
+    } else if is_api(path) {
+        Some(RequestKind::Api)
+    } else {
+        None
     }
 }
 
-/// One request counted: the count in the current window, and when it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hit {
-    /// Requests in this window, this one included.
-    pub count: u64,
-    /// Time until the window ends.
-    pub resets_in: Duration,
-}
-
-/// Why a store could not count.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// Redis answered with an error or not at all.
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
-    /// Redis did not answer in time.
-    #[error("redis did not answer within {0:?}")]
-    Timeout(Duration),
-    /// Redis failed recently and is left alone for a while.
-    #[error("redis failed recently; not asked again yet")]
-    Paused,
-}
-
-/// Where window counters live.
-#[async_trait]
-pub trait CounterStore: Send + Sync + 'static {
-    /// Counts one request against `key`. A key's first request, or its first
-    /// after its window ended, starts a new window of `window`. MUST NOT
-    /// wait long: a slow store delays every request.
-    async fn hit(&self, key: &str, window: Duration) -> Result<Hit, StoreError>;
-}
-
-/// The rules and their counters. Build one per process and share it between
-/// workers (it is `Send + Sync`).
-pub struct RateLimiter {
-    settings: RateLimitSettings,
-    store: Arc<dyn CounterStore>,
-    rejections: AtomicU64,
-    /// Seconds since the epoch of the last "store unavailable" warning.
-    warned_at: AtomicU64,
-}
-
-impl std::fmt::Debug for RateLimiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimiter")
-            .field("settings", &self.settings)
-            .field("rejections", &self.rejections)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RateLimiter {
-    /// Limits over any store.
-    pub fn new(settings: RateLimitSettings, store: Arc<dyn CounterStore>) -> Self {
-        Self {
-            settings,
-            store,
-            rejections: AtomicU64::new(0),
-            warned_at: AtomicU64::new(0),
-        }
-    }
-
-    /// Limits counted in this process, for at most `capacity` clients.
-    pub fn memory(settings: RateLimitSettings, capacity: usize) -> Self {
-        Self::new(settings, Arc::new(MemoryCounters::new(capacity)))
-    }
-
-    /// Limits counted in Redis at `url` under keys starting with `prefix`, so
-    /// that every instance using the same Redis and prefix shares them. Only a
-    /// malformed URL is an error; an unreachable Redis is warned about and
-    /// tried again later, the limiter failing open until it answers.
-    pub async fn redis(
-        url: &str,
-        prefix: &str,
-        settings: RateLimitSettings,
-    ) -> Result<Self, redis::RedisError> {
-        let counters = RedisCounters::new(url, prefix)?;
-        if let Err(error) = counters.connect().await {
-            tracing::warn!(%error, "rate limit store unreachable; serving without limits until it answers");
-        }
-        Ok(Self::new(settings, Arc::new(counters)))
-    }
-
-    /// The limits.
-    pub fn settings(&self) -> RateLimitSettings {
-        self.settings
-    }
-
-    /// Requests answered 429 so far.
-    pub fn rejections(&self) -> u64 {
-        self.rejections.load(Ordering::Relaxed)
-    }
-
-    /// Counts `req` against every rule that applies to it. `None` when no
-    /// rule applies or the store failed.
-    async fn judge(&self, method: &Method, path: &str, client: &str) -> Option<Verdict> {
-        let mut verdict: Option<Verdict> = None;
-        for rule in self.rules_for(method, path) {
-            let hit = match self
-                .store
-                .hit(&format!("{}:{client}", rule.name), self.settings.window)
-                .await
-            {
-                Ok(hit) => hit,
-                Err(error) => {
-                    self.warn_unavailable(&error);
-                    return None;
-                }
-            };
-            let next = Verdict::new(rule.max, hit);
-            verdict = Some(match verdict {
-                Some(current) if current.outranks(&next) => current,
-                _ => next,
-            });
-        }
-        verdict
-    }
-
-    fn rules_for(&self, method: &Method, path: &str) -> impl Iterator<Item = Rule> {
-        let general = (self.settings.max > 0 && is_api(path)).then_some(Rule {
-            name: "api",
-            max: self.settings.max,
-        });
-        let auth = (self.settings.auth_max > 0
-            && method == Method::POST
-            && matches!(path, "/api/login" | "/api/register"))
-        .then_some(Rule {
-            name: "auth",
-            max: self.settings.auth_max,
-        });
-        general.into_iter().chain(auth)
-    }
-
-    fn warn_unavailable(&self, error: &StoreError) {
-        let now = epoch_secs();
-        let last = self.warned_at.load(Ordering::Relaxed);
-        if now.saturating_sub(last) >= WARN_INTERVAL_SECS
-            && self
-                .warned_at
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            tracing::warn!(%error, "rate limit store unavailable; serving without limits");
-        }
-    }
-}
-
+/// Whether `path` is under `/api` once every escape is decoded (the
+/// router keeps `%2F` escaped and so matches no route for `/api%2Fme`, but
+/// such a request is still an API request to count).
 fn is_api(path: &str) -> bool {
-    path.strip_prefix("/api")
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    decoded
+        .strip_prefix("/api")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Rule {
-    name: &'static str,
-    max: u32,
-}
-
-/// What one rule says about a request.
-#[derive(Debug, Clone, Copy)]
-struct Verdict {
-    limit: u32,
-    hit: Hit,
-}
-
-impl Verdict {
-    fn new(limit: u32, hit: Hit) -> Self {
-        Self { limit, hit }
-    }
-
-    fn exceeded(&self) -> bool {
-        self.hit.count > u64::from(self.limit)
-    }
-
-    fn remaining(&self) -> u64 {
-        u64::from(self.limit).saturating_sub(self.hit.count)
-    }
-
-    /// Whether this verdict, rather than `other`, is the one to report: a
-    /// refusal over a pass, then the later reset among refusals, then the
-    /// fewer remaining requests.
-    fn outranks(&self, other: &Verdict) -> bool {
-        match (self.exceeded(), other.exceeded()) {
-            (true, false) => true,
-            (false, true) => false,
-            (true, true) => self.hit.resets_in >= other.hit.resets_in,
-            (false, false) => self.remaining() <= other.remaining(),
-        }
-    }
-
-    /// Whole seconds until the window ends, rounded up.
-    fn retry_after_secs(&self) -> u64 {
-        self.hit.resets_in.as_millis().div_ceil(1000) as u64
-    }
-
-    fn stamp(&self, headers: &mut HeaderMap) {
-        let reset = epoch_secs() + self.retry_after_secs();
-        for (name, value) in [
-            (LIMIT_HEADER, u64::from(self.limit)),
-            (REMAINING_HEADER, self.remaining()),
-            (RESET_HEADER, reset),
-        ] {
-            headers.insert(name, HeaderValue::from(value));
-        }
+fn stamp(verdict: &Verdict, headers: &mut HeaderMap) {
+    let reset = epoch_secs() + verdict.retry_after_secs();
+    for (name, value) in [
+        (LIMIT_HEADER, u64::from(verdict.limit)),
+        (REMAINING_HEADER, verdict.remaining()),
+        (RESET_HEADER, reset),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
     }
 }
 
@@ -290,16 +87,30 @@ fn epoch_secs() -> u64 {
         .map_or(0, |since| since.as_secs())
 }
 
-/// Middleware applying a [`RateLimiter`] to the requests under `/api`.
-#[derive(Debug, Clone)]
+/// Middleware applying a [`RequestLimiter`] to the requests under `/api`.
+#[derive(Clone)]
 pub struct RateLimit {
-    limiter: Arc<RateLimiter>,
+    limiter: Arc<dyn RequestLimiter>,
+    trust_proxy_hops: u32,
+}
+
+impl std::fmt::Debug for RateLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimit")
+            .field("trust_proxy_hops", &self.trust_proxy_hops)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RateLimit {
-    /// Applies `limiter`; share one limiter between all workers.
-    pub fn new(limiter: Arc<RateLimiter>) -> Self {
-        Self { limiter }
+    /// Applies `limiter` (share one between all workers) to clients told
+    /// apart by address, believing `trust_proxy_hops` proxies'
+    /// `X-Forwarded-For` entries.
+    pub fn new(limiter: Arc<dyn RequestLimiter>, trust_proxy_hops: u32) -> Self {
+        Self {
+            limiter,
+            trust_proxy_hops,
+        }
     }
 }
 
@@ -317,7 +128,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(RateLimitMiddleware {
             service: Rc::new(service),
-            limiter: Arc::clone(&self.limiter),
+            limits: self.clone(),
         }))
     }
 }
@@ -326,7 +137,7 @@ where
 #[derive(Debug)]
 pub struct RateLimitMiddleware<S> {
     service: Rc<S>,
-    limiter: Arc<RateLimiter>,
+    limits: RateLimit,
 }
 
 impl<S, B> Service<ServiceRequest> for RateLimitMiddleware<S>
@@ -342,34 +153,38 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let limiter = Arc::clone(&self.limiter);
+        let RateLimit {
+            limiter,
+            trust_proxy_hops,
+        } = self.limits.clone();
         Box::pin(async move {
+            let Some(kind) = kind_of(req.method(), &Route::of(&req), decoded_path(&req)) else {
+                return Ok(service.call(req).await?.map_into_left_body());
+            };
             let client = bucket(client_ip(
                 req.peer_addr().map(|peer| peer.ip()),
                 req.headers(),
-                limiter.settings.trust_proxy_hops,
+                trust_proxy_hops,
             ));
-            let verdict = limiter.judge(req.method(), req.path(), &client).await;
-            let Some(verdict) = verdict else {
+            let Some(verdict) = limiter.admit(&client, kind).await else {
                 return Ok(service.call(req).await?.map_into_left_body());
             };
             if verdict.exceeded() {
-                limiter.rejections.fetch_add(1, Ordering::Relaxed);
                 let error = ApiError::TooManyRequests {
                     retry_after_secs: verdict.retry_after_secs(),
                 };
                 let mut response: HttpResponse = HttpResponse::from_error(error);
-                verdict.stamp(response.headers_mut());
+                stamp(&verdict, response.headers_mut());
                 return Ok(req.into_response(response).map_into_right_body());
             }
             match service.call(req).await {
                 Ok(mut response) => {
-                    verdict.stamp(response.headers_mut());
+                    stamp(&verdict, response.headers_mut());
                     Ok(response.map_into_left_body())
                 }
                 Err(mut error) => {
                     error.add_response_mapper(move |mut response| {
-                        verdict.stamp(response.headers_mut());
+                        stamp(&verdict, response.headers_mut());
                         response
                     });
                     Err(error)
@@ -383,61 +198,9 @@ where
 mod tests {
     use super::*;
 
-    fn verdict(limit: u32, count: u64, resets_in_secs: u64) -> Verdict {
-        Verdict::new(
-            limit,
-            Hit {
-                count,
-                resets_in: Duration::from_secs(resets_in_secs),
-            },
-        )
-    }
-
     #[test]
-    fn the_binding_rule_is_reported() {
-        let general = verdict(100, 5, 800);
-        let auth = verdict(10, 5, 800);
-        assert!(auth.outranks(&general));
-        let refused = verdict(10, 11, 100);
-        assert!(refused.outranks(&general) && !general.outranks(&refused));
-        assert!(verdict(100, 101, 800).outranks(&refused));
-    }
-
-    #[test]
-    fn retry_after_rounds_up() {
-        let mut v = verdict(1, 2, 0);
-        v.hit.resets_in = Duration::from_millis(1_001);
-        assert_eq!(v.retry_after_secs(), 2);
-    }
-
-    #[test]
-    fn only_api_paths_and_auth_posts_are_limited() {
-        let limiter = RateLimiter::memory(RateLimitSettings::default(), 10);
-        let names = |method: Method, path: &str| {
-            limiter
-                .rules_for(&method, path)
-                .map(|rule| rule.name)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(names(Method::GET, "/api/projects"), ["api"]);
-        assert_eq!(names(Method::GET, "/api"), ["api"]);
-        assert_eq!(names(Method::POST, "/api/login"), ["api", "auth"]);
-        assert_eq!(names(Method::POST, "/api/register"), ["api", "auth"]);
-        assert_eq!(names(Method::GET, "/api/login"), ["api"]);
-        assert!(names(Method::GET, "/apix").is_empty());
-        assert!(names(Method::GET, "/health").is_empty());
-        let off = RateLimiter::memory(
-            RateLimitSettings {
-                max: 0,
-                ..RateLimitSettings::default()
-            },
-            10,
-        );
-        assert_eq!(
-            off.rules_for(&Method::POST, "/api/login")
-                .map(|rule| rule.name)
-                .collect::<Vec<_>>(),
-            ["auth"]
-        );
+    fn only_api_paths_are_limited() {
+        assert!(is_api("/api") && is_api("/api/projects") && is_api("/api%2Fme"));
+        assert!(!is_api("/apix") && !is_api("/health") && !is_api("/"));
     }
 }

@@ -1,16 +1,13 @@
-//! `GET /metrics` after some traffic, parsed as Prometheus text.
+//! `GET /metrics` after some traffic, parsed strictly as Prometheus text.
 
-#![allow(clippy::unwrap_used)] // test helpers, like the tests, may panic
-
-#[macro_use]
-mod support;
-
-use actix_web::{http::StatusCode, test as actix_test};
+use crate::helpers::{Setup, peer, spawn_with};
+use actix_web::{http::Method, test::TestRequest};
 use async_trait::async_trait;
+use serde_json::json;
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
-use support::peer;
-use trellis_http::hardening::{Metrics, RateLimitSettings, RateLimiter};
+use trellis_http::hardening::Metrics;
 use trellis_ports::{PoolStats, RepositoryError, StoreHealth};
+use trellis_services::RateLimitPolicy;
 
 struct FakePool;
 
@@ -149,71 +146,76 @@ fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 #[actix_web::test]
-async fn the_exposition_counts_by_route_template() {
-    let limiter = Arc::new(RateLimiter::memory(
-        RateLimitSettings {
-            max: 2,
+async fn the_exposition_counts_by_route_template_whatever_the_spelling() {
+    let app = spawn_with(Setup {
+        limits: Some(RateLimitPolicy {
+            max: 3,
+            auth_max: 10,
             window: Duration::from_secs(60),
-            ..RateLimitSettings::default()
-        },
-        100,
-    ));
-    let metrics = Arc::new(
-        Metrics::new()
-            .with_store(Arc::new(FakePool))
-            .with_rate_limiter(Arc::clone(&limiter)),
-    );
-    let app = actix_test::init_service(hardened_app!(limiter, metrics, None)).await;
-    for (uri, from, status) in [
-        ("/api/projects/abc", 1, 200),
-        ("/api/projects/def", 1, 200),
-        ("/api/projects/ghi", 1, 429),
-        ("/nowhere/secret-path", 1, 404),
-        ("/api/boom", 2, 500),
-    ] {
-        let request = actix_test::TestRequest::get()
-            .uri(uri)
-            .peer_addr(peer(from))
-            .to_request();
-        let response = actix_test::call_service(&app, request).await;
-        assert_eq!(response.status().as_u16(), status, "{uri}");
-    }
-    let brew = actix_test::TestRequest::default()
-        .method(actix_web::http::Method::from_bytes(b"BREW").unwrap())
-        .uri("/coffee")
-        .to_request();
-    actix_test::call_service(&app, brew).await;
-
-    let response = actix_test::call_service(
-        &app,
-        actix_test::TestRequest::get().uri("/metrics").to_request(),
-    )
+        }),
+        health: Some(Arc::new(FakePool)),
+        broken_hasher: true,
+        ..Setup::default()
+    })
     .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    for (method, uri, from, status) in [
+        (Method::GET, "/api/projects/abc", 1, 401),
+        (Method::GET, "/%61pi/projects/def", 1, 401),
+        (Method::GET, "/api/projects/ghi", 1, 401),
+        (Method::GET, "/api/projects/jkl", 1, 429),
+        (Method::GET, "/nowhere/secret-path", 1, 404),
+        (Method::POST, "/api/logi%6E", 2, 500),
+    ] {
+        let mut request = TestRequest::default()
+            .method(method)
+            .uri(uri)
+            .peer_addr(peer(from));
+        if status == 500 {
+            request = request.set_json(json!({"email": "a@example.com", "password": "x"}));
+        }
+        assert_eq!(app.call(request).await.status.as_u16(), status, "{uri}");
+    }
+    let brew = TestRequest::default()
+        .method(Method::from_bytes(b"BREW").unwrap())
+        .uri("/coffee");
+    app.call(brew).await;
+
+    let reply = app.call(TestRequest::get().uri("/metrics")).await;
+    assert_eq!(reply.status, 200);
     assert_eq!(
-        support::header(&response, "content-type").as_deref(),
+        reply.header("content-type"),
         Some("text/plain; version=0.0.4; charset=utf-8")
     );
-    let text = String::from_utf8(actix_test::read_body(response).await.to_vec()).unwrap();
-    for raw in ["abc", "def", "ghi", "secret-path", "coffee", "BREW"] {
+    let text = String::from_utf8(reply.bytes.to_vec()).unwrap();
+    for raw in [
+        "abc",
+        "def",
+        "ghi",
+        "secret-path",
+        "coffee",
+        "BREW",
+        "%61",
+        "%6E",
+    ] {
         assert!(!text.contains(raw), "raw {raw} in the exposition:\n{text}");
     }
     let samples = parse(&text);
     let route = ("route", "/api/projects/{id}");
     let total = "http_requests_total";
+    let get = ("method", "GET");
     assert_eq!(
-        value(
-            &samples,
-            total,
-            &[("method", "GET"), route, ("status", "200")]
-        ),
-        2.0
+        value(&samples, total, &[get, route, ("status", "401")]),
+        3.0
+    );
+    assert_eq!(
+        value(&samples, total, &[get, route, ("status", "429")]),
+        1.0
     );
     assert_eq!(
         value(
             &samples,
             total,
-            &[("method", "GET"), route, ("status", "429")]
+            &[get, ("route", "unmatched"), ("status", "404")]
         ),
         1.0
     );
@@ -221,15 +223,11 @@ async fn the_exposition_counts_by_route_template() {
         value(
             &samples,
             total,
-            &[("method", "GET"), ("route", "unmatched"), ("status", "404")]
-        ),
-        1.0
-    );
-    assert_eq!(
-        value(
-            &samples,
-            total,
-            &[("method", "GET"), ("route", "/api/boom"), ("status", "500")]
+            &[
+                ("method", "POST"),
+                ("route", "/api/login"),
+                ("status", "500")
+            ]
         ),
         1.0
     );
@@ -247,10 +245,10 @@ async fn the_exposition_counts_by_route_template() {
     );
 
     let histogram = "http_request_duration_seconds";
-    let labels = [("method", "GET"), route];
-    assert_eq!(value(&samples, &format!("{histogram}_count"), &labels), 3.0);
+    let labels = [get, route];
+    assert_eq!(value(&samples, &format!("{histogram}_count"), &labels), 4.0);
     let sum = value(&samples, &format!("{histogram}_sum"), &labels);
-    assert!(sum > 0.0 && sum < 3.0, "{sum}");
+    assert!(sum > 0.0 && sum < 4.0, "{sum}");
     let buckets: Vec<(f64, f64)> = samples
         .iter()
         .filter(|s| {
@@ -259,18 +257,16 @@ async fn the_exposition_counts_by_route_template() {
         })
         .map(|s| {
             let le = s.labels["le"].as_str();
-            (
-                if le == "+Inf" {
-                    f64::INFINITY
-                } else {
-                    le.parse().unwrap()
-                },
-                s.value,
-            )
+            let bound = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().unwrap()
+            };
+            (bound, s.value)
         })
         .collect();
     assert_eq!(buckets.first().map(|b| b.0), Some(0.001));
-    assert_eq!(buckets.last(), Some(&(f64::INFINITY, 3.0)));
+    assert_eq!(buckets.last(), Some(&(f64::INFINITY, 4.0)));
     assert!(
         buckets
             .windows(2)
@@ -287,6 +283,7 @@ async fn the_exposition_counts_by_route_template() {
     assert_eq!(value(&samples, "db_pool_idle_connections", &[]), 3.0);
     assert_eq!(value(&samples, "db_pool_waiting_requests", &[]), 1.0);
     assert_eq!(value(&samples, "rate_limit_rejections_total", &[]), 1.0);
+    assert_eq!(value(&samples, "rate_limit_fallback_active", &[]), 0.0);
 }
 
 #[test]

@@ -1,12 +1,11 @@
-//! A flood of distinct client addresses keeps the in-memory limiter bounded.
+//! A flood of distinct client addresses keeps the in-memory counters bounded.
 //! Alone in its binary, so that the resident-set measurements see only it.
 
 #![allow(clippy::unwrap_used)] // test helpers, like the tests, may panic
 
 use std::{net::Ipv4Addr, time::Duration};
-use trellis_http::hardening::rate_limit::{
-    CounterStore, DEFAULT_MEMORY_CAPACITY, MemoryCounters, bucket,
-};
+use trellis_memory::{DEFAULT_COUNTER_CAPACITY as DEFAULT_MEMORY_CAPACITY, MemoryCounters};
+use trellis_ports::CounterStore;
 
 const WINDOW: Duration = Duration::from_secs(900);
 
@@ -23,7 +22,7 @@ fn rss_kib() -> u64 {
 /// `count` distinct clients, starting at `first`, one request each.
 async fn flood(counters: &MemoryCounters, first: u32, count: u32) {
     for n in first..first + count {
-        let client = bucket(Some(Ipv4Addr::from(0x0a00_0000 + n).into()));
+        let client = Ipv4Addr::from(0x0a00_0000 + n);
         counters
             .hit(&format!("api:{client}"), WINDOW)
             .await

@@ -1,4 +1,4 @@
-//! Window counters in this process, bounded.
+//! Fixed-window counters in this process, bounded.
 //!
 //! The map is split into shards (one mutex each) so that workers rarely
 //! wait on each other. A shard never holds more than its share of the
@@ -8,7 +8,6 @@
 //! forgotten. A flood of fresh addresses therefore evicts other fresh
 //! addresses, while a client close to its limit keeps its count.
 
-use super::{CounterStore, Hit, StoreError};
 use async_trait::async_trait;
 use std::{
     collections::HashMap,
@@ -16,6 +15,7 @@ use std::{
     sync::{Mutex, MutexGuard, PoisonError},
     time::{Duration, Instant},
 };
+use trellis_ports::{CounterError, CounterStore, Hit};
 
 /// Shards of the map.
 const SHARDS: usize = 32;
@@ -24,7 +24,10 @@ const EVICTION_SAMPLE: usize = 16;
 /// Least time between two sweeps of expired windows in one shard.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
-/// In-process counters holding at most `capacity` clients' windows.
+/// Keys held by default: about 15 MB when full.
+pub const DEFAULT_COUNTER_CAPACITY: usize = 100_000;
+
+/// In-process [`CounterStore`] holding at most `capacity` keys' windows.
 #[derive(Debug)]
 pub struct MemoryCounters {
     shards: Box<[Mutex<Shard>]>,
@@ -106,6 +109,16 @@ impl MemoryCounters {
         shard.windows.insert(key.to_owned(), fresh);
         fresh.hit(now)
     }
+
+    fn current(&self, key: &str, now: Instant) -> Option<Hit> {
+        let index = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
+        let shard = lock(&self.shards[index]);
+        shard
+            .windows
+            .get(key)
+            .filter(|window| window.ends_at > now)
+            .map(|window| window.hit(now))
+    }
 }
 
 impl Shard {
@@ -147,8 +160,12 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 
 #[async_trait]
 impl CounterStore for MemoryCounters {
-    async fn hit(&self, key: &str, window: Duration) -> Result<Hit, StoreError> {
+    async fn hit(&self, key: &str, window: Duration) -> Result<Hit, CounterError> {
         Ok(self.count(key, window, Instant::now()))
+    }
+
+    async fn peek(&self, key: &str) -> Result<Option<Hit>, CounterError> {
+        Ok(self.current(key, Instant::now()))
     }
 }
 
@@ -167,6 +184,11 @@ mod tests {
         assert_eq!(second.count, 2);
         assert_eq!(second.resets_in, Duration::from_secs(50));
         assert_eq!(counters.count("b", MINUTE, start).count, 1);
+        assert_eq!(
+            counters.current("a", start + Duration::from_secs(10)),
+            Some(second)
+        );
+        assert_eq!(counters.current("a", start + MINUTE), None);
         let after = counters.count("a", MINUTE, start + MINUTE);
         assert_eq!((after.count, after.resets_in), (1, MINUTE));
     }
