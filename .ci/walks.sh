@@ -109,7 +109,7 @@ base="http://127.0.0.1:$port"
 
 step "trellis ($binary) on $base (rate limits off)"
 HOST=127.0.0.1 PORT=$port APP_ENV=development LOG_FORMAT=json BCRYPT_COST=10 \
-  RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 \
+  RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 \
   JWT_SECRET="walks-secret-$(head -c 24 /dev/urandom | base64)" \
   "$binary" >"$out/server.log" 2>&1 &
 server_pid=$!

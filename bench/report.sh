@@ -46,7 +46,7 @@ means other work shared the cores: the figures are then lower bounds.
 | run at | $(date -u +%Y-%m-%dT%H:%MZ) |
 | load average (1, 5, 15 min) | ${load_before} before the run, ${load_after} after it |
 
-Trellis ran with \`RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 BCRYPT_COST=12 RUST_LOG=warn\`,
+Trellis ran with \`RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 BCRYPT_COST=12 RUST_LOG=warn\`,
 a fixed \`JWT_SECRET\` and its defaults otherwise (workers = cores, pool of 20
 connections). The data: a user with 50 projects, one with 10,000, a writer and a
 mixer with 50 each, and 1,000 other users with 10 projects each (\`bench/seed.sql\`).

@@ -105,7 +105,7 @@ mkdir "$work/run"
   cd "$work/run"
   exec env -u REDIS_URL -u DB_HOST -u DB_NAME -u DB_USER -u DB_PASSWORD \
     APP_ENV=development DATABASE_URL="$pg_url_base/$database" HOST=127.0.0.1 PORT="$port" \
-    RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 BCRYPT_COST=12 RUST_LOG=warn LOG_FORMAT=json \
+    RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 BCRYPT_COST=12 RUST_LOG=warn LOG_FORMAT=json \
     JWT_SECRET=trellis-benchmark-secret-of-at-least-32-bytes "$binary"
 ) >"$work/server.log" 2>&1 &
 server_pid=$!

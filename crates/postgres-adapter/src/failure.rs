@@ -54,7 +54,10 @@ pub(crate) fn from_pool(error: PoolError) -> RepositoryError {
         PoolError::Timeout(kind) => Box::new(PoolFailure::Timeout(kind)),
         PoolError::Backend(error) => match error.as_db_error() {
             Some(db) => Box::new(DatabaseFailure::of(db)),
-            None => Box::new(ClientFailure::Connect),
+            // Connecting failed before any statement ran (refused, TLS,
+            // unreachable): the driver's words carry no row, and say what
+            // an operator must fix.
+            None => Box::new(ClientFailure::Connect(error.to_string())),
         },
         PoolError::Closed => Box::new(PoolFailure::Closed),
         _ => Box::new(PoolFailure::Other),
@@ -110,8 +113,8 @@ pub(crate) enum ClientFailure {
     #[error("database connection lost")]
     ConnectionLost,
     /// A new connection could not be made (refused, unreachable, TLS).
-    #[error("cannot connect to the database")]
-    Connect,
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
     /// The driver refused a value or a row (a bug of ours).
     #[error("database client error")]
     Client,

@@ -17,10 +17,13 @@ use redis::{
 };
 use std::{
     fmt,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        PoisonError, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 use trellis_ports::{BoxError, CounterError, CounterStore, Hit};
 
 /// Longest a request waits on Redis.
@@ -74,7 +77,12 @@ pub struct RedisCounters {
     prefix: String,
     hit_script: Script,
     peek_script: Script,
-    connection: OnceCell<ConnectionManager>,
+    /// The connection, once made; dropped after a failure so that the next
+    /// probe connects afresh (a manager whose server went away does not
+    /// notice it is back until a call fails on it).
+    connection: RwLock<Option<ConnectionManager>>,
+    /// Held while connecting, so that one probe connects, not every request.
+    connecting: Mutex<()>,
     /// Redis is not asked before this instant, as milliseconds since `epoch`.
     paused_until_ms: AtomicU64,
     epoch: Instant,
@@ -99,7 +107,8 @@ impl RedisCounters {
             prefix: prefix.to_owned(),
             hit_script: Script::new(HIT_SCRIPT),
             peek_script: Script::new(PEEK_SCRIPT),
-            connection: OnceCell::new(),
+            connection: RwLock::new(None),
+            connecting: Mutex::new(()),
             paused_until_ms: AtomicU64::new(0),
             epoch: Instant::now(),
         })
@@ -114,14 +123,30 @@ impl RedisCounters {
     }
 
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+        if let Some(connection) = self.current() {
+            return Ok(connection);
+        }
+        let _connecting = self.connecting.lock().await;
+        if let Some(connection) = self.current() {
+            return Ok(connection);
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(CALL_TIMEOUT)
             .set_response_timeout(CALL_TIMEOUT)
             .set_number_of_retries(0);
+        let connection = ConnectionManager::new_with_config(self.client.clone(), config).await?;
+        *self
+            .connection
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
+        Ok(connection)
+    }
+
+    fn current(&self) -> Option<ConnectionManager> {
         self.connection
-            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
-            .await
-            .cloned()
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Runs `call` unless Redis is paused, within [`CALL_TIMEOUT`]; pauses
@@ -140,6 +165,10 @@ impl RedisCounters {
         };
         let resume = self.elapsed_ms() + PAUSE_AFTER_FAILURE.as_millis() as u64;
         self.paused_until_ms.fetch_max(resume, Ordering::Relaxed);
+        *self
+            .connection
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         Err(outcome)
     }
 

@@ -61,6 +61,20 @@ fn bad_configuration_stops_with_one_line_and_exit_code_2() {
             ][..],
             "DB_SSLMODE",
         ),
+        (
+            &[
+                ("DB_SSLMODE", "disable"),
+                ("DATABASE_URL", "postgres://x@127.0.0.1/x?sslmode=require"),
+            ][..],
+            "sslmode=require",
+        ),
+        (
+            &[(
+                "JWT_SECRET",
+                "a-secret-of-more-than-32-bytes-and-a-newline\n",
+            )][..],
+            "white space",
+        ),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
             .env_clear()
@@ -150,6 +164,8 @@ fn shared_settings(url: &str) -> Vec<(&str, &str)> {
         ("JWT_SECRET", SECRET),
         ("BCRYPT_COST", "10"),
         ("RATE_LIMIT_MAX", "0"),
+        ("AUTH_RATE_LIMIT_MAX", "0"),
+        ("LOGIN_FAILURES_MAX", "0"),
     ]
 }
 

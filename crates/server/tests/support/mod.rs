@@ -58,6 +58,8 @@ fn base_settings() -> Vec<(String, String)> {
         ("WORKERS", "2"),
         ("BCRYPT_COST", "10"),
         ("RATE_LIMIT_MAX", "0"),
+        ("AUTH_RATE_LIMIT_MAX", "0"),
+        ("LOGIN_FAILURES_MAX", "0"),
         ("JWT_SECRET", "end-to-end-tests-secret-of-32-bytes!!"),
         ("SHUTDOWN_TIMEOUT_SECS", "5"),
     ]
