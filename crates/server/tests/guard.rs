@@ -4,6 +4,8 @@
 //! `sslmode`, clients that hang up are not hashed for, `HEAD` works, and a
 //! database failure's row never reaches the log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::{
