@@ -162,7 +162,7 @@ async fn counters(config: &Config) -> Result<ResilientCounters, StartError> {
     let Some(url) = &config.rate_limit.redis_url else {
         return Ok(ResilientCounters::local(local));
     };
-    let redis = RedisCounters::new(url, REDIS_PREFIX)?;
+    let redis = RedisCounters::new(url.expose_secret(), REDIS_PREFIX)?;
     if let Err(error) = redis.connect().await {
         tracing::warn!(
             cause = %error.0,

@@ -7,7 +7,7 @@ mod source;
 
 pub use source::Source;
 
-use secrecy::SecretSlice;
+use secrecy::{SecretSlice, SecretString};
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 use trellis_postgres::{ConnectionString, PgSettings, SslMode};
 
@@ -56,8 +56,9 @@ pub struct RateLimitConfig {
     /// `LOGIN_FAILURES_MAX`: failed logins per e-mail per window, from any
     /// address; 0 turns this limit off.
     pub login_failures_max: u32,
-    /// `REDIS_URL`: share counters between instances.
-    pub redis_url: Option<String>,
+    /// `REDIS_URL`: share counters between instances (it may hold a
+    /// password: redacted in `Debug`).
+    pub redis_url: Option<SecretString>,
     /// `TRUST_PROXY_HOPS`: how many `X-Forwarded-For` entries to trust.
     pub trust_proxy_hops: u32,
 }
@@ -225,7 +226,7 @@ impl Config {
                 window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,
                 auth_max: source.parse("AUTH_RATE_LIMIT_MAX", 10)?,
                 login_failures_max: source.parse("LOGIN_FAILURES_MAX", 10)?,
-                redis_url: source.get("REDIS_URL").map(str::to_owned),
+                redis_url: source.get("REDIS_URL").map(SecretString::from),
                 trust_proxy_hops: source.parse("TRUST_PROXY_HOPS", 0)?,
             },
         })

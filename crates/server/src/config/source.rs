@@ -7,8 +7,17 @@ use std::{collections::HashMap, str::FromStr, time::Duration};
 /// most container tooling. Values are taken as they are: one with stray
 /// white space around it fails to parse (or, for `JWT_SECRET`, is refused)
 /// rather than being trimmed behind the operator's back.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Source(HashMap<String, String>);
+
+/// Names only: the values include secrets.
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_tuple("Source").field(&names).finish()
+    }
+}
 
 impl Source {
     /// Every variable of this process (names and values that are valid UTF-8).

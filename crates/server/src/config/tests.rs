@@ -136,8 +136,19 @@ fn origins_are_listed_and_trimmed() {
 
 #[test]
 fn secrets_stay_out_of_debug_output() {
-    let config = config(&[("JWT_SECRET", "hunter2-hunter2-hunter2-hunter2-x")]).unwrap();
-    assert!(!format!("{config:?}").contains("hunter2"));
+    let vars = [
+        ("JWT_SECRET", "hunter2-hunter2-hunter2-hunter2-x"),
+        ("DATABASE_URL", "postgres://app:pw-hunter3@db/trellis"),
+        ("REDIS_URL", "redis://:pw-hunter4@cache:6379"),
+    ];
+    let config = config(&vars).unwrap();
+    let shown = format!("{config:?}");
+    let source: Source = vars.iter().copied().collect();
+    let shown_source = format!("{source:?}");
+    for secret in ["hunter2", "hunter3", "hunter4"] {
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(!shown_source.contains(secret), "{shown_source}");
+    }
 }
 
 #[test]
