@@ -12,6 +12,7 @@ pub mod dto;
 pub mod error;
 pub mod hardening;
 pub mod json;
+pub mod lifecycle;
 pub mod openapi;
 pub mod query;
 pub mod request_id;
@@ -21,6 +22,7 @@ mod state;
 
 pub use auth::{AdminUser, AuthUser, Claims, TokenError, TokenKeys};
 pub use error::ApiError;
+pub use lifecycle::Lifecycle;
 pub use request_id::{RequestId, RequestIdentity};
 pub use state::AppState;
 
@@ -31,7 +33,7 @@ use actix_web::{
     App, Error,
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
-    web,
+    middleware, web,
 };
 
 /// The Trellis API: every route of the contract, `GET /metrics`, 404
@@ -56,6 +58,7 @@ pub fn app(
         metrics,
         slow_request,
     } = hardening;
+    let lifecycle = state.lifecycle.clone();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::Data::from(Arc::clone(&metrics)))
@@ -73,4 +76,7 @@ pub fn app(
         .wrap(HttpMetrics::new(metrics))
         .wrap(AccessLog::new(slow_request))
         .wrap(RequestIdentity)
+        .wrap(middleware::from_fn(move |req, next| {
+            lifecycle::close_when_draining(lifecycle.clone(), req, next)
+        }))
 }

@@ -1,6 +1,6 @@
 //! What every handler can reach: the services, token keys and settings.
 
-use crate::TokenKeys;
+use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
 use trellis_ports::{AccountService, AdminService, Clock, ProjectService, StoreHealth};
 
@@ -23,6 +23,8 @@ pub struct AppState {
     pub body_limit: usize,
     /// Tells today's date, which a new deadline must be after.
     pub clock: Arc<dyn Clock>,
+    /// Whether the instance is draining (readiness 503, connections close).
+    pub lifecycle: Lifecycle,
 }
 
 impl fmt::Debug for AppState {

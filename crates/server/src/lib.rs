@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+mod drain;
 mod shutdown;
 mod startup;
 mod store;

@@ -1,5 +1,5 @@
 //! Stop signals. Both SIGTERM (orchestrators) and SIGINT (Ctrl-C) start a
-//! graceful shutdown: stop accepting, finish in-flight requests.
+//! drain (see [`crate::drain`]); a second one during it stops at once.
 
 /// Completes when the process receives SIGTERM or SIGINT.
 pub async fn signal() {
@@ -12,8 +12,8 @@ pub async fn signal() {
         ) {
             (Ok(mut term), Ok(mut int)) => {
                 tokio::select! {
-                    _ = term.recv() => tracing::info!(signal = "SIGTERM", "shutting down gracefully"),
-                    _ = int.recv() => tracing::info!(signal = "SIGINT", "shutting down gracefully"),
+                    _ = term.recv() => tracing::info!(signal = "SIGTERM", "stop signal"),
+                    _ = int.recv() => tracing::info!(signal = "SIGINT", "stop signal"),
                 }
             }
             (Err(error), _) | (_, Err(error)) => {

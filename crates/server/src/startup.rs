@@ -1,12 +1,17 @@
 //! Wiring: concrete adapters into `Arc<dyn ...>` services, and the HTTP
 //! server around them.
 
-use crate::{config::Config, shutdown, store::Store};
+use crate::{
+    config::Config,
+    drain::{self, Connections, DrainTimes, Listener},
+    shutdown,
+    store::Store,
+};
 use actix_web::{HttpServer, dev::Server};
 use secrecy::ExposeSecret;
 use std::{sync::Arc, time::Instant};
 use trellis_http::{
-    AppState, TokenKeys,
+    AppState, Lifecycle, TokenKeys,
     hardening::{CorsPolicy, Hardening, Metrics},
 };
 use trellis_memory::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
@@ -42,6 +47,10 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    lifecycle: Lifecycle,
+    listener: Listener,
+    connections: Connections,
+    drain: DrainTimes,
 }
 
 impl std::fmt::Debug for Application {
@@ -96,33 +105,46 @@ impl Application {
             started_at: Instant::now(),
             body_limit: config.server.body_limit_bytes,
             clock: Arc::new(SystemClock),
+            lifecycle: Lifecycle::new(),
         };
+        let lifecycle = state.lifecycle.clone();
         let hardening = hardening(&config, &store, counters)?;
         let server_config = &config.server;
+        let (listener, socket) = Listener::bind(
+            (server_config.host, server_config.port).into(),
+            LISTEN_BACKLOG,
+        )?;
+        let connections = Connections::default();
+        let counted = connections.clone();
         let server = HttpServer::new(move || trellis_http::app(state.clone(), hardening.clone()))
             .workers(server_config.workers)
             .client_request_timeout(server_config.client_request_timeout)
             .keep_alive(server_config.keep_alive)
             .max_connections(server_config.max_connections)
             .shutdown_timeout(server_config.shutdown_timeout.as_secs())
-            .shutdown_signal(shutdown::signal())
+            // Stop signals start a drain (`run_until_stopped`), not actix's
+            // own shutdown, which closes the listener at once.
+            .disable_signals()
             // A client that closes its side is gone: its request's future is
             // dropped (so a login queued for bcrypt is never hashed) rather
             // than served to nobody.
             .h1_allow_half_closed(false)
-            .backlog(LISTEN_BACKLOG)
-            .bind((server_config.host, server_config.port))?;
-        let port = server
-            .addrs()
-            .first()
-            .map(|addr| addr.port())
-            .ok_or_else(|| std::io::Error::other("no listening socket was bound"))?;
+            .on_connect(move |_, extensions| counted.opened(extensions))
+            .listen(socket)?;
+        let port = listener.local_addr()?.port();
         let server = server.run();
         tracing::info!(port, store = ?store, "trellis listening");
         Ok(Self {
             port,
             server,
             store,
+            lifecycle,
+            listener,
+            connections,
+            drain: DrainTimes {
+                delay: server_config.shutdown_delay,
+                timeout: server_config.shutdown_timeout,
+            },
         })
     }
 
@@ -136,10 +158,31 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until a stop signal, finishes in-flight requests, closes the pool.
+    /// Serves until a stop signal, then drains (see [`drain`]) and closes
+    /// the pool. A stop through [`Self::handle`] skips the drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
-        self.store.close();
+        let Self {
+            server,
+            store,
+            lifecycle,
+            listener,
+            connections,
+            drain: times,
+            ..
+        } = self;
+        let handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = shutdown::signal() => {
+                let (result, ()) = tokio::join!(
+                    &mut server,
+                    drain::drain(times, &lifecycle, listener, &connections, handle),
+                );
+                result
+            }
+        };
+        store.close();
         tracing::info!("trellis stopped");
         result
     }
@@ -150,7 +193,7 @@ impl Application {
 /// clients wait a second to retry: with the standard library's 128, a burst
 /// of a few thousand connections stalls for seconds; actix's own default
 /// is this.
-const LISTEN_BACKLOG: u32 = 2048;
+const LISTEN_BACKLOG: i32 = 2048;
 
 /// Where rate-limit counters live in Redis; every instance shares them.
 const REDIS_PREFIX: &str = "trellis:rate-limit:";

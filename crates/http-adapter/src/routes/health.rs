@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 enum Status {
     Ok,
     Unavailable,
+    Draining,
 }
 
 /// Whether the database answers.
@@ -38,8 +39,10 @@ struct Liveness {
 struct Readiness {
     #[schema(inline)]
     status: Status,
+    /// Left out while draining (the database is not asked then).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(inline)]
-    database: Database,
+    database: Option<Database>,
 }
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -79,7 +82,8 @@ pub(crate) async fn live(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `200 {"status":"ok","database":"ok"}` if storage answers, else
-/// `503 {"status":"unavailable","database":"unreachable"}`.
+/// `503 {"status":"unavailable","database":"unreachable"}`; while draining,
+/// `503 {"status":"draining"}` at once.
 #[utoipa::path(
     get,
     path = "/health/ready",
@@ -96,23 +100,31 @@ pub(crate) async fn live(state: web::Data<AppState>) -> HttpResponse {
         ),
         (
             status = 503,
-            description = "The database does not answer.",
+            description = "The database does not answer (`unavailable`), or the instance is \
+                shutting down and asks to be taken out of rotation (`draining`).",
             body = inline(Readiness),
             example = json!({"status": "unavailable", "database": "unreachable"}),
         ),
     ),
 )]
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    // Draining answers at once, without waiting on the database.
+    if state.lifecycle.is_draining() {
+        return HttpResponse::ServiceUnavailable().json_utf8(Readiness {
+            status: Status::Draining,
+            database: None,
+        });
+    }
     match state.store.ping().await {
         Ok(()) => HttpResponse::Ok().json_utf8(Readiness {
             status: Status::Ok,
-            database: Database::Ok,
+            database: Some(Database::Ok),
         }),
         Err(error) => {
             tracing::warn!(error = ?error, "readiness probe: storage unreachable");
             HttpResponse::ServiceUnavailable().json_utf8(Readiness {
                 status: Status::Unavailable,
-                database: Database::Unreachable,
+                database: Some(Database::Unreachable),
             })
         }
     }

@@ -196,6 +196,7 @@ fn state_with(
         started_at: Instant::now(),
         body_limit: BODY_LIMIT,
         clock: Arc::new(FixedClock),
+        lifecycle: trellis_http::Lifecycle::new(),
     }
 }
 

@@ -78,6 +78,9 @@ pub struct ServerConfig {
     pub keep_alive: Duration,
     /// `MAX_CONNECTIONS` per worker.
     pub max_connections: usize,
+    /// `SHUTDOWN_DELAY_SECS`: after a stop signal, how long to keep serving
+    /// while readiness answers 503, before draining.
+    pub shutdown_delay: Duration,
     /// `SHUTDOWN_TIMEOUT_SECS`: grace period for in-flight requests.
     pub shutdown_timeout: Duration,
     /// `BODY_LIMIT_BYTES`.
@@ -273,6 +276,7 @@ fn server(source: &Source) -> Result<ServerConfig, ConfigError> {
         ),
         keep_alive: Duration::from_secs(source.parse("KEEP_ALIVE_SECS", 5)?),
         max_connections: source.parse("MAX_CONNECTIONS", 25_000)?,
+        shutdown_delay: Duration::from_secs(source.parse("SHUTDOWN_DELAY_SECS", 0)?),
         shutdown_timeout: Duration::from_secs(source.parse("SHUTDOWN_TIMEOUT_SECS", 10)?),
         body_limit_bytes,
         slow_request: Duration::from_millis(source.parse("SLOW_REQUEST_MS", 1000)?),

@@ -10,6 +10,12 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The binary under test: `TRELLIS_BINARY` (say, a release build), else
+/// the one cargo built for these tests.
+pub fn program() -> String {
+    std::env::var("TRELLIS_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_trellis").to_owned())
+}
+
 /// A `trellis` process with exactly these variables (nothing inherited but
 /// PATH), on a free loopback port; killed on drop.
 pub struct Trellis {
@@ -22,12 +28,13 @@ pub struct Trellis {
 }
 
 impl Trellis {
-    /// Starts the binary with two workers, warnings-only JSON logs, and `vars`.
+    /// Starts the binary ([`program`]) with two workers, warnings-only JSON
+    /// logs, and `vars`.
     pub fn spawn(vars: &[(&str, &str)]) -> Self {
         let port = free_port();
         let log = std::env::temp_dir().join(format!("trellis-test-{port}.log"));
         let log_file = std::fs::File::create(&log).expect("log file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
+        let mut command = Command::new(program());
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
