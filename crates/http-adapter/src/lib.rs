@@ -23,22 +23,44 @@ mod state;
 pub use auth::{AdminUser, AuthUser, Claims, TokenError, TokenKeys};
 pub use error::ApiError;
 pub use lifecycle::Lifecycle;
-pub use request_id::{RequestId, RequestIdentity};
+pub use request_id::RequestId;
 pub use state::AppState;
 
-use hardening::{AccessLog, Hardening, HttpMetrics, RateLimit, SecurityHeaders};
+use hardening::{Hardening, RateLimit, RequestSpan};
 use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
 
 use actix_web::{
     App, Error,
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
-    middleware, web,
+    middleware::from_fn,
+    web,
 };
 
 /// The Trellis API: every route of the contract, `GET /metrics`, 404
-/// `Endpoint not found` for any other path, and the hardening layers (see
-/// [`hardening`] for their order) with an `X-Request-Id` on every answer.
+/// `Endpoint not found` for any other path, and the layers every request
+/// crosses, each answering with the API's JSON errors.
+///
+/// From the outside in (actix runs the layer wrapped **last** first), a
+/// request meets:
+///
+/// 1. the drain layer: while the instance drains, every answer closes its
+///    connection ([`lifecycle`]);
+/// 2. the request id, scoped to the request's task so that every error
+///    body and log line below can name it; it renders errors that escape
+///    the layers inside it ([`request_id`]);
+/// 3. the request's span, and the access line with the final status and
+///    the whole latency ([`hardening::access_log`]);
+/// 4. the metrics, counting what the client actually got, rejections
+///    included ([`hardening::metrics`]);
+/// 5. the security headers, on every answer ([`hardening::security_headers`]);
+/// 6. CORS, answering preflights before they spend any rate-limit budget
+///    and adding its headers to everything below, 429s included
+///    ([`hardening::cors`]);
+/// 7. the rate limits, last, so that a refused request costs nothing more
+///    ([`hardening::rate_limit`]);
+/// 8. the routes.
 pub fn app(
     state: AppState,
     hardening: Hardening,
@@ -58,7 +80,9 @@ pub fn app(
         metrics,
         slow_request,
     } = hardening;
+    let limits = RateLimit::new(limiter, trust_proxy_hops);
     let lifecycle = state.lifecycle.clone();
+    let recorder = Arc::clone(&metrics);
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::Data::from(Arc::clone(&metrics)))
@@ -69,14 +93,20 @@ pub fn app(
                 .default_service(routes::method_not_allowed("GET, HEAD")),
         )
         .default_service(routes::endpoint_not_found())
-        // Innermost first: a request meets these in the reverse order.
-        .wrap(RateLimit::new(limiter, trust_proxy_hops))
+        .wrap(from_fn(move |req, next| {
+            hardening::rate_limit::limit(limits.clone(), req, next)
+        }))
         .wrap(cors)
-        .wrap(SecurityHeaders)
-        .wrap(HttpMetrics::new(metrics))
-        .wrap(AccessLog::new(slow_request))
-        .wrap(RequestIdentity)
-        .wrap(middleware::from_fn(move |req, next| {
+        .wrap(hardening::security_headers())
+        .wrap(from_fn(move |req, next| {
+            hardening::metrics::record(Arc::clone(&recorder), req, next)
+        }))
+        .wrap(from_fn(move |req, next| {
+            hardening::access_log::access_line(slow_request, req, next)
+        }))
+        .wrap(TracingLogger::<RequestSpan>::new())
+        .wrap(from_fn(request_id::identify))
+        .wrap(from_fn(move |req, next| {
             lifecycle::close_when_draining(lifecycle.clone(), req, next)
         }))
 }

@@ -7,12 +7,13 @@
 
 use actix_web::{
     Error, HttpMessage,
-    dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
     error::InternalError,
     http::header::{HeaderName, HeaderValue},
+    middleware::Next,
 };
-use futures_util::future::{LocalBoxFuture, Ready, ready};
-use std::{fmt, rc::Rc, sync::Arc};
+use std::{fmt, sync::Arc};
 
 /// The header that carries the id, both ways.
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -63,51 +64,16 @@ fn is_sane(id: &str) -> bool {
 /// Middleware that assigns the id, scopes it to the request's task and
 /// echoes it on the response. Wrap it outside everything that may answer
 /// with an error.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RequestIdentity;
-
-impl<S, B> Transform<S, ServiceRequest> for RequestIdentity
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = RequestIdentityMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequestIdentityMiddleware {
-            service: Rc::new(service),
-        }))
-    }
-}
-
-/// The service [`RequestIdentity`] wraps around the app.
-#[derive(Debug)]
-pub struct RequestIdentityMiddleware<S> {
-    service: Rc<S>,
-}
-
-impl<S, B> Service<ServiceRequest> for RequestIdentityMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let id = RequestId::from_incoming(req.headers().get(HEADER));
-        req.extensions_mut().insert(id.clone());
-        let service = Rc::clone(&self.service);
-        Box::pin(CURRENT.scope(id.clone(), async move {
-            let header = HeaderValue::from_str(id.as_str()).ok();
-            match service.call(req).await {
+pub async fn identify(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = RequestId::from_incoming(req.headers().get(HEADER));
+    req.extensions_mut().insert(id.clone());
+    let header = HeaderValue::from_str(id.as_str()).ok();
+    CURRENT
+        .scope(id, async move {
+            match next.call(req).await {
                 Ok(mut response) => {
                     if let Some(value) = header {
                         response.headers_mut().insert(HEADER, value);
@@ -127,8 +93,8 @@ where
                     Err(InternalError::from_response(error, rendered).into())
                 }
             }
-        }))
-    }
+        })
+        .await
 }
 
 #[cfg(test)]
@@ -138,6 +104,8 @@ mod tests {
     use actix_web::{
         App, HttpResponse,
         body::to_bytes,
+        dev::Service,
+        middleware::from_fn,
         test::{TestRequest, call_service, init_service, try_call_service},
         web,
     };
@@ -161,7 +129,7 @@ mod tests {
                         }
                     }
                 })
-                .wrap(RequestIdentity),
+                .wrap(from_fn(identify)),
         )
         .await;
         let ok = TestRequest::get()
@@ -197,7 +165,7 @@ mod tests {
                         HttpResponse::Ok().body(id.into_inner())
                     }),
                 )
-                .wrap(RequestIdentity),
+                .wrap(from_fn(identify)),
         )
         .await;
         let request = TestRequest::get()

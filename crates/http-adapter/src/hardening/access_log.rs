@@ -1,8 +1,8 @@
 //! One structured line per request, and the span every other line of the
 //! request is logged under.
 //!
-//! [`AccessLog`] is tracing-actix-web's `TracingLogger` with our own
-//! [`RequestSpan`] root span, plus the closing line: when the response is
+//! tracing-actix-web's `TracingLogger` opens our own [`RequestSpan`] root
+//! span; [`access_line`] writes the closing line: when the response is
 //! ready it logs, at `info`, `method`, `route` (the template, `unmatched`
 //! for 404s), `path` (without the query string, which may hold secrets),
 //! `status`, `latency_ms`, `request_id` and `user_id`; and a second line at
@@ -24,17 +24,16 @@ use crate::{ApiError, RequestId, route::Route};
 use actix_web::{
     Error, HttpMessage, HttpRequest,
     body::MessageBody,
-    dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    dev::{ServiceRequest, ServiceResponse},
     http::Method,
+    middleware::Next,
 };
-use futures_util::future::LocalBoxFuture;
 use std::{
     fmt::Display,
-    rc::Rc,
     time::{Duration, Instant},
 };
 use tracing::{Span, field::Empty};
-use tracing_actix_web::{RootSpan, RootSpanBuilder, TracingLogger};
+use tracing_actix_web::{RootSpan, RootSpanBuilder};
 
 /// Records `user_id` on the request's root span and in the access line.
 /// Call it from the extractor that authenticates the caller.
@@ -82,80 +81,25 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
-/// Middleware writing the access line; wrap it just inside
-/// [`RequestIdentity`](crate::RequestIdentity).
-#[derive(Debug, Clone, Copy)]
-pub struct AccessLog {
+/// Middleware writing the access line. Wrap it just inside
+/// tracing-actix-web's `TracingLogger::<RequestSpan>`, which opens the
+/// request's span around it.
+pub(crate) async fn access_line(
     slow_request: Duration,
-}
-
-impl AccessLog {
-    /// Warns about requests slower than `slow_request` (`SLOW_REQUEST_MS`).
-    pub fn new(slow_request: Duration) -> Self {
-        Self { slow_request }
-    }
-}
-
-/// The inner service inside tracing-actix-web's logger.
-type Traced<S> = <TracingLogger<RequestSpan> as Transform<S, ServiceRequest>>::Transform;
-
-impl<S, B> Transform<S, ServiceRequest> for AccessLog
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = <Traced<S> as Service<ServiceRequest>>::Response;
-    type Error = Error;
-    type Transform = AccessLogMiddleware<Traced<S>>;
-    type InitError = ();
-    type Future = LocalBoxFuture<'static, Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        let traced = TracingLogger::<RequestSpan>::new().new_transform(service);
-        let slow_request = self.slow_request;
-        Box::pin(async move {
-            Ok(AccessLogMiddleware {
-                traced: Rc::new(traced.await?),
-                slow_request,
-            })
-        })
-    }
-}
-
-/// The service [`AccessLog`] wraps around the app.
-#[derive(Debug)]
-pub struct AccessLogMiddleware<T> {
-    traced: Rc<T>,
-    slow_request: Duration,
-}
-
-impl<T, B> Service<ServiceRequest> for AccessLogMiddleware<T>
-where
-    T: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(traced);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let started = Instant::now();
-        let line = AccessLine {
-            method: req.method().clone(),
-            path: req.path().to_owned(),
-            route: Route::of(&req),
-            request_id: req.extensions().get::<RequestId>().cloned(),
-            slow_request: self.slow_request,
-        };
-        let traced = Rc::clone(&self.traced);
-        Box::pin(async move {
-            let outcome = traced.call(req).await;
-            line.write(&outcome, started.elapsed());
-            outcome
-        })
-    }
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let line = AccessLine {
+        method: req.method().clone(),
+        path: req.path().to_owned(),
+        route: Route::of(&req),
+        request_id: req.extensions().get::<RequestId>().cloned(),
+        slow_request,
+    };
+    let outcome = next.call(req).await;
+    line.write(&outcome, started.elapsed());
+    outcome
 }
 
 /// What the closing line says about a request, gathered before it is served

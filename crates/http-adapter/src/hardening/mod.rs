@@ -1,43 +1,15 @@
 //! The middleware that every request crosses before it reaches a route:
 //! security headers, CORS, rate limiting, metrics and the access log.
 //!
-//! # Wrap order
-//!
-//! actix runs the layer registered **last** first, so `App::wrap` calls are
-//! written innermost first. From the outside in, a request meets:
-//!
-//! 1. [`RequestIdentity`](crate::RequestIdentity) — assigns the request id
-//!    and scopes it to the task, so that every error body and log line below
-//!    can name it. It must see every response, including the errors of the
-//!    layers inside it.
-//! 2. [`AccessLog`] — opens the request span and writes the one line per
-//!    request, with the final status and the whole latency (the time spent
-//!    in the layers below included).
-//! 3. [`HttpMetrics`] — counts and times what the client actually got,
-//!    rate-limit rejections and CORS rejections included.
-//! 4. [`SecurityHeaders`] — stamps the helmet set on every answer that comes
-//!    back through it: 404s, 429s and CORS rejections too.
-//! 5. [`CorsPolicy`] — answers preflights before they spend any rate-limit
-//!    budget (a browser sends one per cross-origin write), and adds the
-//!    `Access-Control-*` headers to everything below, 429s included, so a
-//!    browser client can read the `Retry-After` of a rejection.
-//! 6. [`RateLimit`] — last, so that a rejected request costs nothing more.
-//! 7. the routes.
-//!
-//! [`app`](crate::app) wraps them in this order; tests run that app.
-//!
-//! With `HttpServer::new`, build the policy, limiter and metrics once,
-//! outside the app factory, and clone them into it: every worker then shares
-//! the same counters.
-//!
-//! Every layer answers its own refusals with [`ApiError`](crate::ApiError)
-//! JSON bodies (or, for CORS, the same `{"error", "request_id"}` shape).
-//! An error that escapes the layers inside one (rare: handler and extractor
-//! errors are already responses by then) is passed outwards with the
-//! layer's headers attached as a response mapper; `RequestIdentity` renders
-//! it, inside the request's scope. No layer keeps a clone of the
-//! `HttpRequest` across the inner call: actix's router needs the only
-//! reference to it to record the matched path.
+//! [`app`](crate::app) wraps them around the routes, in the one order
+//! stated there, and every test runs that app. Every layer answers its own
+//! refusals with [`ApiError`](crate::ApiError) JSON bodies (or, for CORS,
+//! the same `{"error", "request_id"}` shape). An error that escapes the
+//! layers inside one is passed outwards with the layer's headers attached
+//! as a response mapper; the request-id layer renders it, inside the
+//! request's scope. No layer keeps a clone of the `HttpRequest` across the
+//! inner call: actix's router needs the only reference to it to record the
+//! matched route.
 
 pub mod access_log;
 pub mod cors;
@@ -45,11 +17,11 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod security_headers;
 
-pub use access_log::{AccessLog, RequestSpan, record_user};
+pub use access_log::{RequestSpan, record_user};
 pub use cors::CorsPolicy;
-pub use metrics::{HttpMetrics, Metrics};
+pub use metrics::Metrics;
 pub use rate_limit::RateLimit;
-pub use security_headers::SecurityHeaders;
+pub use security_headers::security_headers;
 
 use async_trait::async_trait;
 use std::{sync::Arc, time::Duration};

@@ -1,4 +1,5 @@
-//! helmet's default response headers, on every answer.
+//! helmet's default response headers, on every answer, by actix's
+//! `DefaultHeaders`.
 //!
 //! The API serves JSON only, so its Content-Security-Policy forbids
 //! everything. The Swagger UI under `/docs` is an HTML page with its own
@@ -7,12 +8,9 @@
 //! exactly that.
 
 use actix_web::{
-    Error,
-    dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
-    http::header::{self, HeaderMap, HeaderName, HeaderValue},
+    http::header::{self, HeaderName},
+    middleware::DefaultHeaders,
 };
-use futures_util::future::{LocalBoxFuture, Ready, ready};
-use std::rc::Rc;
 
 /// The policy of every JSON answer: load nothing, be framed by no one.
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -23,9 +21,6 @@ pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 pub const DOCS_CSP: &str = "default-src 'none'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; font-src 'self'; connect-src 'self'";
-
-/// Where the Swagger UI is served.
-const DOCS_PATH: &str = "/docs";
 
 /// The headers helmet sets by default, the CSP excepted (it depends on the path).
 const HELMET: [(HeaderName, &str); 11] = [
@@ -54,103 +49,18 @@ const HELMET: [(HeaderName, &str); 11] = [
     (header::X_XSS_PROTECTION, "0"),
 ];
 
-/// Headers that would name the stack; removed if anything set them.
-const REVEALING: [HeaderName; 2] = [header::SERVER, HeaderName::from_static("x-powered-by")];
-
-/// Middleware that sets the security headers on every response, error
-/// answers and 404s included.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SecurityHeaders;
-
-impl<S, B> Transform<S, ServiceRequest> for SecurityHeaders
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = SecurityHeadersMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(SecurityHeadersMiddleware {
-            service: Rc::new(service),
-        }))
-    }
+/// helmet's set with the API's policy, on every answer that does not carry
+/// its own: errors, 404s, 429s and CORS refusals included. (Nothing in the
+/// app sets `Server` or `X-Powered-By`, and actix sets neither.)
+pub fn security_headers() -> DefaultHeaders {
+    HELMET.into_iter().fold(
+        DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, API_CSP)),
+        |headers, (name, value)| headers.add((name, value)),
+    )
 }
 
-/// The service [`SecurityHeaders`] wraps around the app.
-#[derive(Debug)]
-pub struct SecurityHeadersMiddleware<S> {
-    service: Rc<S>,
-}
-
-impl<S, B> Service<ServiceRequest> for SecurityHeadersMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let csp = if is_docs(req.path()) {
-            DOCS_CSP
-        } else {
-            API_CSP
-        };
-        let service = Rc::clone(&self.service);
-        Box::pin(async move {
-            match service.call(req).await {
-                Ok(mut response) => {
-                    stamp(response.headers_mut(), csp);
-                    Ok(response)
-                }
-                Err(mut error) => {
-                    error.add_response_mapper(move |mut response| {
-                        stamp(response.headers_mut(), csp);
-                        response
-                    });
-                    Err(error)
-                }
-            }
-        })
-    }
-}
-
-fn is_docs(path: &str) -> bool {
-    path.strip_prefix(DOCS_PATH)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-fn stamp(headers: &mut HeaderMap, csp: &'static str) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    for (name, value) in HELMET {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    for name in REVEALING {
-        headers.remove(name);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_docs_tree_is_docs() {
-        assert!(is_docs("/docs"));
-        assert!(is_docs("/docs/"));
-        assert!(is_docs("/docs/swagger-ui.css"));
-        assert!(!is_docs("/docsx"));
-        assert!(!is_docs("/api/docs"));
-        assert!(!is_docs("/"));
-    }
+/// The Swagger UI's policy, for the `/docs` tree; the app-wide
+/// [`security_headers`] then add the rest without overwriting it.
+pub(crate) fn docs_policy() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, DOCS_CSP))
 }

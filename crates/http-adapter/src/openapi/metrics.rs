@@ -8,8 +8,8 @@ use utoipa::openapi::{
     schema::{ObjectBuilder, Type},
 };
 
-/// The content type of the Prometheus text exposition format.
-const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The content type of the OpenMetrics text exposition format.
+const OPENMETRICS_TEXT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Adds `GET /metrics` to the document.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ impl Modify for MetricsEndpoint {
     fn modify(&self, doc: &mut OpenApi) {
         let mut text = Content::new(Some(ObjectBuilder::new().schema_type(Type::String)));
         text.example = Some(
-            "# TYPE http_requests_total counter\nhttp_requests_total{method=\"GET\",status=\"200\"} 1\n"
+            "# TYPE http_requests counter\nhttp_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1\n# EOF\n"
                 .into(),
         );
         let operation = OperationBuilder::new()
@@ -28,13 +28,13 @@ impl Modify for MetricsEndpoint {
             .summary(Some("Prometheus metrics"))
             .description(Some(
                 "Request counts and latencies, in-flight requests, pool and rate-limiter \
-                 gauges, in the Prometheus text format.",
+                 gauges, in the OpenMetrics text format (which Prometheus scrapes).",
             ))
             .response(
                 "200",
                 ResponseBuilder::new()
                     .description("The current metrics.")
-                    .content(PROMETHEUS_TEXT, text),
+                    .content(OPENMETRICS_TEXT, text),
             );
         doc.paths
             .add_path_operation("/metrics", vec![HttpMethod::Get], operation);

@@ -3,7 +3,7 @@
 //! from another host).
 
 use super::{get_or_head, method_not_allowed};
-use crate::{ApiError, openapi};
+use crate::{ApiError, hardening::security_headers::docs_policy, openapi};
 use actix_web::{
     HttpResponse,
     http::header::{self, ContentEncoding},
@@ -26,14 +26,18 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(method_not_allowed("GET, HEAD")),
     )
     .service(
-        web::resource("/docs")
-            .route(get_or_head().to(docs_entry))
-            .default_service(method_not_allowed("GET, HEAD")),
-    )
-    .service(
-        web::resource("/docs/{file:.*}")
-            .route(get_or_head().to(swagger_ui))
-            .default_service(method_not_allowed("GET, HEAD")),
+        web::scope("/docs")
+            .wrap(docs_policy())
+            .service(
+                web::resource("")
+                    .route(get_or_head().to(docs_entry))
+                    .default_service(method_not_allowed("GET, HEAD")),
+            )
+            .service(
+                web::resource("/{file:.*}")
+                    .route(get_or_head().to(swagger_ui))
+                    .default_service(method_not_allowed("GET, HEAD")),
+            ),
     );
 }
 

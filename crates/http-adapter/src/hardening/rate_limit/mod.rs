@@ -19,16 +19,15 @@ use crate::{
 };
 use actix_web::{
     Error, HttpResponse,
-    body::EitherBody,
-    dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    body::{EitherBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
     http::{
         Method,
         header::{HeaderMap, HeaderName, HeaderValue},
     },
+    middleware::Next,
 };
-use futures_util::future::{LocalBoxFuture, Ready, ready};
 use std::{
-    rc::Rc,
     sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -87,7 +86,7 @@ fn epoch_secs() -> u64 {
         .map_or(0, |since| since.as_secs())
 }
 
-/// Middleware applying a [`RequestLimiter`] to the requests under `/api`.
+/// The limits the middleware applies to the requests under `/api`.
 #[derive(Clone)]
 pub struct RateLimit {
     limiter: Arc<dyn RequestLimiter>,
@@ -114,83 +113,44 @@ impl RateLimit {
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for RateLimit
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Transform = RateLimitMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RateLimitMiddleware {
-            service: Rc::new(service),
-            limits: self.clone(),
-        }))
-    }
-}
-
-/// The service [`RateLimit`] wraps around the app.
-#[derive(Debug)]
-pub struct RateLimitMiddleware<S> {
-    service: Rc<S>,
+/// The middleware: counts `req` and refuses it with 429 when over a limit;
+/// every limited answer carries the binding limit's headers.
+pub(crate) async fn limit(
     limits: RateLimit,
-}
-
-impl<S, B> Service<ServiceRequest> for RateLimitMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let RateLimit {
-            limiter,
-            trust_proxy_hops,
-        } = self.limits.clone();
-        Box::pin(async move {
-            let Some(kind) = kind_of(req.method(), &Route::of(&req), decoded_path(&req)) else {
-                return Ok(service.call(req).await?.map_into_left_body());
-            };
-            let client = bucket(client_ip(
-                req.peer_addr().map(|peer| peer.ip()),
-                req.headers(),
-                trust_proxy_hops,
-            ));
-            let Some(verdict) = limiter.admit(&client, kind).await else {
-                return Ok(service.call(req).await?.map_into_left_body());
-            };
-            if verdict.exceeded() {
-                let error = ApiError::TooManyRequests {
-                    retry_after_secs: verdict.retry_after_secs(),
-                };
-                let mut response: HttpResponse = HttpResponse::from_error(error);
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let Some(kind) = kind_of(req.method(), &Route::of(&req), decoded_path(&req)) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let client = bucket(client_ip(
+        req.peer_addr().map(|peer| peer.ip()),
+        req.headers(),
+        limits.trust_proxy_hops,
+    ));
+    let Some(verdict) = limits.limiter.admit(&client, kind).await else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    if verdict.exceeded() {
+        let error = ApiError::TooManyRequests {
+            retry_after_secs: verdict.retry_after_secs(),
+        };
+        let mut response: HttpResponse = HttpResponse::from_error(error);
+        stamp(&verdict, response.headers_mut());
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    match next.call(req).await {
+        Ok(mut response) => {
+            stamp(&verdict, response.headers_mut());
+            Ok(response.map_into_left_body())
+        }
+        Err(mut error) => {
+            error.add_response_mapper(move |mut response| {
                 stamp(&verdict, response.headers_mut());
-                return Ok(req.into_response(response).map_into_right_body());
-            }
-            match service.call(req).await {
-                Ok(mut response) => {
-                    stamp(&verdict, response.headers_mut());
-                    Ok(response.map_into_left_body())
-                }
-                Err(mut error) => {
-                    error.add_response_mapper(move |mut response| {
-                        stamp(&verdict, response.headers_mut());
-                        response
-                    });
-                    Err(error)
-                }
-            }
-        })
+                response
+            });
+            Err(error)
+        }
     }
 }
 

@@ -34,12 +34,16 @@ struct Sample {
     value: f64,
 }
 
-/// Parses the text format strictly: every sample belongs to a family whose
-/// `# TYPE` came first, label values are quoted and escaped.
+/// Parses the OpenMetrics text format strictly: it ends with `# EOF`,
+/// every sample belongs to a family whose `# TYPE` came first (a counter's
+/// samples end in `_total`), label values are quoted and escaped.
 fn parse(text: &str) -> Vec<Sample> {
     let mut types: BTreeMap<String, String> = BTreeMap::new();
     let mut samples = Vec::new();
-    for line in text.lines() {
+    let body = text
+        .strip_suffix("# EOF\n")
+        .unwrap_or_else(|| panic!("no # EOF at the end:\n{text}"));
+    for line in body.lines() {
         if let Some(comment) = line.strip_prefix("# ") {
             let mut parts = comment.splitn(3, ' ');
             match (parts.next(), parts.next(), parts.next()) {
@@ -66,13 +70,24 @@ fn parse(text: &str) -> Vec<Sample> {
             .trim()
             .parse::<f64>()
             .unwrap_or_else(|_| panic!("bad value: {line}"));
-        let family = ["_bucket", "_sum", "_count"]
-            .iter()
-            .find_map(|suffix| {
-                name.strip_suffix(suffix)
-                    .filter(|base| types.get(*base).is_some_and(|kind| kind == "histogram"))
-            })
-            .unwrap_or(name);
+        let family = [
+            ("_bucket", "histogram"),
+            ("_sum", "histogram"),
+            ("_count", "histogram"),
+            ("_total", "counter"),
+        ]
+        .iter()
+        .find_map(|(suffix, of)| {
+            name.strip_suffix(suffix)
+                .filter(|base| types.get(*base).is_some_and(|kind| kind == of))
+        })
+        .unwrap_or(name);
+        if types.get(family).is_some_and(|kind| kind == "counter") {
+            assert!(
+                name.ends_with("_total"),
+                "a counter sample without _total: {line}"
+            );
+        }
         assert!(types.contains_key(family), "sample before its TYPE: {line}");
         samples.push(Sample {
             name: name.to_owned(),
@@ -184,7 +199,7 @@ async fn the_exposition_counts_by_route_template_whatever_the_spelling() {
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
     );
     let text = String::from_utf8(reply.bytes.to_vec()).unwrap();
     for raw in [
