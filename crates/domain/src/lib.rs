@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+mod draft;
 mod email;
 mod id;
 mod page;
@@ -33,6 +34,7 @@ mod project;
 mod user;
 mod violation;
 
+pub use draft::Draft;
 pub use email::Email;
 pub use id::{ProjectId, UserId};
 pub use page::{Page, PageRequest};

@@ -206,6 +206,15 @@ impl<T> Change<T> {
     pub fn is_keep(&self) -> bool {
         matches!(self, Change::Keep)
     }
+
+    /// The value it sets, if any (for a new resource, keeping and clearing
+    /// both mean "none").
+    pub fn into_value(self) -> Option<T> {
+        match self {
+            Change::Set(value) => Some(value),
+            Change::Keep | Change::Clear => None,
+        }
+    }
 }
 
 /// A partial update of a project (`PUT` and `PATCH` alike): only the fields

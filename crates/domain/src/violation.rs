@@ -64,6 +64,16 @@ impl Violations {
         self.0.is_empty()
     }
 
+    /// Whether `field` has failed.
+    pub fn mentions(&self, field: &str) -> bool {
+        self.0.iter().any(|violation| violation.field == field)
+    }
+
+    /// Every violation recorded, in order.
+    pub fn into_vec(self) -> Vec<Violation> {
+        self.0
+    }
+
     /// `Ok(value)` when nothing failed, otherwise every violation recorded.
     pub fn into_result<T>(self, value: T) -> Result<T, Vec<Violation>> {
         if self.0.is_empty() {
@@ -71,5 +81,11 @@ impl Violations {
         } else {
             Err(self.0)
         }
+    }
+}
+
+impl From<Vec<Violation>> for Violations {
+    fn from(violations: Vec<Violation>) -> Self {
+        Self(violations)
     }
 }

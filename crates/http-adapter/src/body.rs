@@ -15,9 +15,11 @@
 //! An empty body, whatever its content type, is an object without fields
 //! (as Express's body-parser did), so that it fails validation like `{}`.
 
+mod field;
 mod fields;
 
-pub use fields::{Fields, Kind, Value};
+pub use field::{Body, Documented, Field, Format, Kind};
+pub use fields::{Fields, Value};
 
 use crate::{ApiError, AppState};
 use actix_web::{
@@ -28,7 +30,6 @@ use actix_web::{
     web,
 };
 use futures_util::{StreamExt, future::LocalBoxFuture};
-use time::Date;
 use trellis_domain::Violation;
 
 /// A request type read from a body: parses [`Fields`], reporting every
@@ -37,9 +38,11 @@ pub trait FromFields: Sized {
     /// Whether `application/x-www-form-urlencoded` is accepted besides JSON.
     const ACCEPTS_FORM: bool;
 
-    /// Builds the value from `fields`; `today` (UTC) is the day dates are
-    /// checked against.
-    fn from_fields(fields: Fields, today: Date) -> Result<Self, Vec<Violation>>;
+    /// Its fields, for the OpenAPI document.
+    const BODY: Body;
+
+    /// Builds the value from `fields`.
+    fn from_fields(fields: Fields) -> Result<Self, Vec<Violation>>;
 }
 
 /// A parsed, validated request body of type `T`.
@@ -68,18 +71,11 @@ impl<T: FromFields + 'static> FromRequest for Input<T> {
                 (false, Some(Format::Form)) => Fields::from_form(&bytes),
                 (false, None) => return Err(ApiError::UnsupportedMediaType),
             };
-            T::from_fields(fields, state.clock.today())
+            T::from_fields(fields)
                 .map(Input)
                 .map_err(ApiError::Validation)
         })
     }
-}
-
-/// How a body is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Json,
-    Form,
 }
 
 impl Format {

@@ -7,7 +7,8 @@ mod project;
 mod role;
 mod timestamp;
 
-pub use account::{Credentials, Session, UserEnvelope, UserView};
-pub use page::PageView;
-pub use project::{ProjectEnvelope, ProjectView};
+pub use account::{Credentials, ProfileUpdateBody, Session, UserEnvelope, UserView};
+pub use page::{PageView, ProjectPage, UserPage};
+pub(crate) use project::status_schema;
+pub use project::{NewProjectBody, ProjectEnvelope, ProjectUpdateBody, ProjectView};
 pub use role::RoleChange;

@@ -10,11 +10,13 @@
 
 pub mod bodies;
 mod errors;
+pub mod forms;
 mod metrics;
 pub(crate) mod schemas;
 
 use crate::routes::{accounts, docs, health, projects, users};
 use errors::SharedErrors;
+use forms::FormNote;
 use metrics::MetricsEndpoint;
 use utoipa::{
     Modify, OpenApi,
@@ -57,11 +59,12 @@ pub const BEARER: &str = "bearer";
         users::get,
         users::set_role,
         docs::document,
+        docs::forms_document,
         docs::docs_entry,
         docs::swagger_ui,
     ),
     components(schemas(crate::error::ErrorBody)),
-    modifiers(&BearerScheme, &MetricsEndpoint, &SharedErrors),
+    modifiers(&BearerScheme, &MetricsEndpoint, &SharedErrors, &FormNote),
     tags(
         (name = "health", description = "Probes for orchestrators and monitoring."),
         (name = "accounts", description = "Signing up, logging in, one's own profile."),
@@ -76,6 +79,13 @@ pub struct ApiDoc;
 pub fn json() -> Result<&'static str, &'static serde_json::Error> {
     static JSON: std::sync::LazyLock<Result<String, serde_json::Error>> =
         std::sync::LazyLock::new(|| ApiDoc::openapi().to_json());
+    JSON.as_deref()
+}
+
+/// The form clients' document ([`forms`]) as JSON, built once.
+pub fn forms_json() -> Result<&'static str, &'static serde_json::Error> {
+    static JSON: std::sync::LazyLock<Result<String, serde_json::Error>> =
+        std::sync::LazyLock::new(|| forms::document().to_json());
     JSON.as_deref()
 }
 

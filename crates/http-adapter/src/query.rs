@@ -98,7 +98,7 @@ impl IntoParams for ProjectQuery {
                 .name("status")
                 .parameter_in(ParameterIn::Query)
                 .description(Some("Only projects with this status."))
-                .schema(Some(crate::openapi::schemas::project_status()))
+                .schema(Some(crate::dto::status_schema()))
                 .build(),
         );
         params

@@ -2,7 +2,7 @@
 
 use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
-use trellis_ports::{AccountService, AdminService, Clock, ProjectService, StoreHealth};
+use trellis_ports::{AccountService, AdminService, ProjectService, StoreHealth};
 
 /// The shared state of the app, cloned into every actix worker.
 #[derive(Clone)]
@@ -21,8 +21,6 @@ pub struct AppState {
     pub started_at: Instant,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
-    /// Tells today's date, which a new deadline must be after.
-    pub clock: Arc<dyn Clock>,
     /// Whether the instance is draining (readiness 503, connections close).
     pub lifecycle: Lifecycle,
 }

@@ -6,7 +6,7 @@ use crate::{BoxError, HashError, RepositoryError};
 use async_trait::async_trait;
 use std::time::Duration;
 use trellis_domain::{
-    Email, FullName, NewProject, Page, PageRequest, Password, ProfilePatch, Project, ProjectId,
+    Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, Project, ProjectId,
     ProjectPatch, ProjectStatus, Role, User, UserId, Violation,
 };
 
@@ -118,10 +118,15 @@ pub trait AccountService: Send + Sync + 'static {
     /// The caller's account; [`ServiceError::NotFound`] if it was deleted.
     async fn me(&self, actor: &Actor) -> Result<User, ServiceError>;
 
-    /// Changes the caller's name or e-mail. [`ServiceError::Validation`] if
-    /// the patch is empty; [`ServiceError::EmailTaken`] if the new e-mail
-    /// is someone else's.
-    async fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<User, ServiceError>;
+    /// Changes the caller's name or e-mail. [`ServiceError::Validation`]
+    /// with every violation of the draft's fields and of the rule that an
+    /// update changes something; [`ServiceError::EmailTaken`] if the new
+    /// e-mail is someone else's.
+    async fn update_me(
+        &self,
+        actor: &Actor,
+        draft: Draft<ProfilePatch>,
+    ) -> Result<User, ServiceError>;
 }
 
 /// A user's own projects. Another user's project is
@@ -136,19 +141,27 @@ pub trait ProjectService: Send + Sync + 'static {
         request: PageRequest,
     ) -> Result<Page<Project>, ServiceError>;
 
-    /// Creates a project owned by the caller.
-    async fn create(&self, actor: &Actor, project: NewProject) -> Result<Project, ServiceError>;
+    /// Creates a project owned by the caller from the fields of `draft`
+    /// (`name` required). [`ServiceError::Validation`] with every violation:
+    /// the draft's own, and the rules it is finished against (a deadline
+    /// after today).
+    async fn create(
+        &self,
+        actor: &Actor,
+        draft: Draft<ProjectPatch>,
+    ) -> Result<Project, ServiceError>;
 
     /// One of the caller's projects.
     async fn get(&self, actor: &Actor, id: ProjectId) -> Result<Project, ServiceError>;
 
-    /// Applies a partial update. [`ServiceError::Validation`] if the patch
-    /// is empty.
+    /// Applies a partial update. [`ServiceError::Validation`] with every
+    /// violation: the draft's own, a deadline not after today, an update
+    /// that changes nothing.
     async fn update(
         &self,
         actor: &Actor,
         id: ProjectId,
-        patch: ProjectPatch,
+        draft: Draft<ProjectPatch>,
     ) -> Result<Project, ServiceError>;
 
     /// Deletes one of the caller's projects.

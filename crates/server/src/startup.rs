@@ -98,13 +98,15 @@ impl Application {
             accounts: Arc::new(
                 AccountsService::new(store.users.clone(), hasher).with_login_throttle(throttle),
             ),
-            projects: Arc::new(ProjectsService::new(store.projects.clone())),
+            projects: Arc::new(ProjectsService::new(
+                store.projects.clone(),
+                Arc::new(SystemClock),
+            )),
             admin: Arc::new(AdminUsersService::new(store.users.clone())),
             store: store.health.clone(),
             tokens: TokenKeys::new(config.jwt_secret.expose_secret(), config.jwt_lifetime),
             started_at: Instant::now(),
             body_limit: config.server.body_limit_bytes,
-            clock: Arc::new(SystemClock),
             lifecycle: Lifecycle::new(),
         };
         let lifecycle = state.lifecycle.clone();

@@ -3,7 +3,7 @@
 use crate::LoginThrottle;
 use async_trait::async_trait;
 use std::sync::Arc;
-use trellis_domain::{Email, NewUser, Password, ProfilePatch, User};
+use trellis_domain::{Draft, Email, NewUser, Password, ProfilePatch, User};
 use trellis_ports::{
     AccountService, Actor, PasswordHasher, Registration, Resource, ServiceError, UserRepository,
     Verification,
@@ -97,10 +97,12 @@ impl AccountService for AccountsService {
             .ok_or(ServiceError::NotFound(Resource::User))
     }
 
-    async fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<User, ServiceError> {
-        patch
-            .require_change()
-            .map_err(|violation| ServiceError::Validation(vec![violation]))?;
+    async fn update_me(
+        &self,
+        actor: &Actor,
+        draft: Draft<ProfilePatch>,
+    ) -> Result<User, ServiceError> {
+        let patch = draft.into_patch().map_err(ServiceError::Validation)?;
         self.users
             .update_profile(actor.id, &patch)
             .await?

@@ -2,16 +2,15 @@
 
 use async_trait::async_trait;
 use std::sync::Arc;
-use trellis_domain::{
-    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus,
-};
-use trellis_ports::{Actor, ProjectRepository, ProjectService, Resource, ServiceError};
+use trellis_domain::{Draft, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus};
+use trellis_ports::{Actor, Clock, ProjectRepository, ProjectService, Resource, ServiceError};
 
 /// The [`ProjectService`] of Trellis. Every call is scoped to the caller:
 /// another user's project is [`ServiceError::NotFound`] whatever the role.
 #[derive(Clone)]
 pub struct ProjectsService {
     projects: Arc<dyn ProjectRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ProjectsService {
@@ -21,9 +20,10 @@ impl std::fmt::Debug for ProjectsService {
 }
 
 impl ProjectsService {
-    /// Projects kept in `projects`.
-    pub fn new(projects: Arc<dyn ProjectRepository>) -> Self {
-        Self { projects }
+    /// Projects kept in `projects`; `clock` tells the day a new deadline
+    /// must be after.
+    pub fn new(projects: Arc<dyn ProjectRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { projects, clock }
     }
 }
 
@@ -40,7 +40,14 @@ impl ProjectService for ProjectsService {
         Ok(self.projects.page(actor.id, status, request).await?)
     }
 
-    async fn create(&self, actor: &Actor, project: NewProject) -> Result<Project, ServiceError> {
+    async fn create(
+        &self,
+        actor: &Actor,
+        draft: Draft<ProjectPatch>,
+    ) -> Result<Project, ServiceError> {
+        let project = draft
+            .into_new_project(self.clock.today())
+            .map_err(ServiceError::Validation)?;
         Ok(self.projects.create(actor.id, project).await?)
     }
 
@@ -52,11 +59,11 @@ impl ProjectService for ProjectsService {
         &self,
         actor: &Actor,
         id: ProjectId,
-        patch: ProjectPatch,
+        draft: Draft<ProjectPatch>,
     ) -> Result<Project, ServiceError> {
-        patch
-            .require_change()
-            .map_err(|violation| ServiceError::Validation(vec![violation]))?;
+        let patch = draft
+            .into_patch(self.clock.today())
+            .map_err(ServiceError::Validation)?;
         self.projects
             .update(actor.id, id, &patch)
             .await?

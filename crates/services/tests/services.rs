@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Instant};
 use trellis_domain::{
-    Email, FullName, NewProject, PageRequest, Password, ProfilePatch, ProjectName, ProjectPatch,
+    Draft, Email, FullName, PageRequest, Password, ProfilePatch, ProjectName, ProjectPatch,
     ProjectStatus, Role, UserId,
 };
 use trellis_memory::InMemoryStore;
@@ -11,7 +11,9 @@ use trellis_ports::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
     UserRepository,
 };
-use trellis_services::{AccountsService, AdminUsersService, BcryptHasher, ProjectsService};
+use trellis_services::{
+    AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock,
+};
 
 struct World {
     store: Arc<InMemoryStore>,
@@ -25,7 +27,7 @@ fn world_with_cost(cost: u32) -> World {
     let hasher = Arc::new(BcryptHasher::new(cost).unwrap());
     World {
         accounts: AccountsService::new(store.clone(), hasher),
-        projects: ProjectsService::new(store.clone()),
+        projects: ProjectsService::new(store.clone(), Arc::new(SystemClock)),
         admin: AdminUsersService::new(store.clone()),
         store,
     }
@@ -51,6 +53,14 @@ fn registration(email: &str, password: &str) -> Registration {
         password: Password::parse(password).unwrap(),
         full_name: FullName::parse("Ada Lovelace").unwrap(),
     }
+}
+
+/// A new project with only a name, as a draft.
+fn named(name: &str) -> Draft<ProjectPatch> {
+    Draft::valid(ProjectPatch {
+        name: Some(ProjectName::parse(name).unwrap()),
+        ..ProjectPatch::default()
+    })
 }
 
 fn actor(id: UserId, role: Role) -> Actor {
@@ -135,7 +145,10 @@ async fn profile_updates_need_a_field_and_a_free_email() {
     let ada = world.sign_up("ada@example.com").await;
     world.sign_up("grace@example.com").await;
     let me = actor(ada.id, Role::User);
-    let empty = world.accounts.update_me(&me, ProfilePatch::default()).await;
+    let empty = world
+        .accounts
+        .update_me(&me, ProfilePatch::default().into())
+        .await;
     match empty {
         Err(ServiceError::Validation(violations)) => {
             assert_eq!(
@@ -150,14 +163,14 @@ async fn profile_updates_need_a_field_and_a_free_email() {
         full_name: None,
     };
     assert!(matches!(
-        world.accounts.update_me(&me, taken).await,
+        world.accounts.update_me(&me, taken.into()).await,
         Err(ServiceError::EmailTaken)
     ));
     let renamed = ProfilePatch {
         full_name: Some(FullName::parse("Countess").unwrap()),
         email: None,
     };
-    let updated = world.accounts.update_me(&me, renamed).await.unwrap();
+    let updated = world.accounts.update_me(&me, renamed.into()).await.unwrap();
     assert_eq!(updated.full_name.as_str(), "Countess");
     assert_eq!(world.accounts.me(&me).await.unwrap(), updated);
 }
@@ -181,14 +194,7 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     let eve = world.sign_up("eve@example.com").await;
     world.store.set_role(eve.id, Role::Admin).await.unwrap();
     let (ada, eve) = (actor(ada.id, Role::User), actor(eve.id, Role::Admin));
-    let project = world
-        .projects
-        .create(
-            &ada,
-            NewProject::named(ProjectName::parse("Engine").unwrap()),
-        )
-        .await
-        .unwrap();
+    let project = world.projects.create(&ada, named("Engine")).await.unwrap();
     let rename = ProjectPatch {
         name: Some(ProjectName::parse("Mine").unwrap()),
         ..Default::default()
@@ -201,7 +207,7 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     assert!(not_found(
         world
             .projects
-            .update(&eve, project.id, rename.clone())
+            .update(&eve, project.id, rename.clone().into())
             .await
             .map(|_| ())
     ));
@@ -218,7 +224,7 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     assert_eq!(
         world
             .projects
-            .update(&ada, project.id, rename)
+            .update(&ada, project.id, rename.into())
             .await
             .unwrap()
             .name
@@ -242,17 +248,10 @@ async fn an_empty_project_patch_is_a_validation_error() {
     let world = world();
     let ada = world.sign_up("ada@example.com").await;
     let ada = actor(ada.id, Role::User);
-    let project = world
-        .projects
-        .create(
-            &ada,
-            NewProject::named(ProjectName::parse("Engine").unwrap()),
-        )
-        .await
-        .unwrap();
+    let project = world.projects.create(&ada, named("Engine")).await.unwrap();
     match world
         .projects
-        .update(&ada, project.id, ProjectPatch::default())
+        .update(&ada, project.id, ProjectPatch::default().into())
         .await
     {
         Err(ServiceError::Validation(violations)) => {

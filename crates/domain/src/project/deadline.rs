@@ -8,16 +8,18 @@ use time::{
 /// A calendar date a project is due, rendered `YYYY-MM-DD`.
 ///
 /// A stored deadline may lie in the past (time moves on); a deadline a
-/// client *sets* must be after today, which [`Deadline::parse`] checks.
+/// client *sets* must be after today, which [`Deadline::check_after`]
+/// checks (the service holds the clock).
 ///
 /// ```
 /// use time::macros::date;
 /// use trellis_domain::Deadline;
 ///
 /// let today = date!(2026 - 11 - 24);
-/// assert_eq!(Deadline::parse("2027-01-31", today).unwrap().to_string(), "2027-01-31");
-/// assert_eq!(Deadline::parse("2027-01-31T23:30:00-05:00", today).unwrap().to_string(), "2027-01-31");
-/// assert!(Deadline::parse("2026-11-24", today).is_err());
+/// let deadline = Deadline::parse("2027-01-31T23:30:00-05:00").unwrap();
+/// assert_eq!(deadline.to_string(), "2027-01-31");
+/// assert!(deadline.check_after(today).is_ok());
+/// assert!(Deadline::parse("2026-11-24").unwrap().check_after(today).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Deadline(Date);
@@ -29,16 +31,21 @@ impl Deadline {
     }
 
     /// Parses an ISO date (`2027-01-31`) or an RFC 3339 date-time (its date
-    /// part is kept) that is strictly after `today`.
-    pub fn parse(raw: &str, today: Date) -> Result<Self, &'static str> {
+    /// part is kept).
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let raw = raw.trim();
-        let date = Date::parse(raw, format_description!("[year]-[month]-[day]"))
+        Date::parse(raw, format_description!("[year]-[month]-[day]"))
             .or_else(|_| OffsetDateTime::parse(raw, &Rfc3339).map(|at| at.date()))
-            .map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 date-time")?;
-        if date <= today {
+            .map(Self)
+            .map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 date-time")
+    }
+
+    /// The rule for a deadline a client sets: strictly after `today` (UTC).
+    pub fn check_after(self, today: Date) -> Result<Self, &'static str> {
+        if self.0 <= today {
             return Err("must be after today");
         }
-        Ok(Self(date))
+        Ok(self)
     }
 
     /// The date.
@@ -61,22 +68,20 @@ mod tests {
 
     const TODAY: Date = date!(2026 - 11 - 24);
 
+    fn set(raw: &str) -> Result<Deadline, &'static str> {
+        Deadline::parse(raw)?.check_after(TODAY)
+    }
+
     #[test]
     fn accepts_dates_after_today_only() {
-        assert!(Deadline::parse("2026-11-25", TODAY).is_ok());
-        assert_eq!(
-            Deadline::parse("2026-11-24", TODAY),
-            Err("must be after today")
-        );
-        assert_eq!(
-            Deadline::parse("2020-01-01", TODAY),
-            Err("must be after today")
-        );
+        assert!(set("2026-11-25").is_ok());
+        assert_eq!(set("2026-11-24"), Err("must be after today"));
+        assert_eq!(set("2020-01-01"), Err("must be after today"));
     }
 
     #[test]
     fn keeps_the_date_part_of_a_date_time() {
-        let d = Deadline::parse("2027-03-01T00:00:00.123Z", TODAY).unwrap();
+        let d = Deadline::parse("2027-03-01T00:00:00.123Z").unwrap();
         assert_eq!(d.date(), date!(2027 - 03 - 01));
     }
 
@@ -90,7 +95,7 @@ mod tests {
             "27-01-05",
             "2027-01-05T25:00:00Z",
         ] {
-            assert!(Deadline::parse(bad, TODAY).is_err(), "{bad}");
+            assert!(Deadline::parse(bad).is_err(), "{bad}");
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The fields of a body, JSON or form alike, read one by one into domain
 //! values while every failure is recorded.
 
+use super::{Field, Kind};
 use crate::ApiError;
 use serde_json::value::RawValue;
-use std::{collections::HashMap, fmt};
-use trellis_domain::{Change, Violation, Violations};
+use std::collections::HashMap;
+use trellis_domain::{Change, Draft, Violation, Violations};
 
 /// One field's value as it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,16 +36,6 @@ impl Value {
     }
 }
 
-/// What kind of value a field takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A string.
-    Text,
-    /// A decimal: a JSON number (not a string), or a form value's text
-    /// (forms can only send text).
-    Decimal,
-}
-
 impl Kind {
     /// The text to parse, or why the value is of the wrong type.
     ///
@@ -64,8 +55,8 @@ impl Kind {
 /// The top-level fields of a body, and the violations found while reading
 /// them. Fields no request type asks for are ignored.
 ///
-/// In a **form** every value is text, and an empty value of a field that
-/// may be null (`description`, `budget`, `deadline`) means null: absent on
+/// In a **form** every value is text, and an empty value of a clearable
+/// field (`description`, `budget`, `deadline`) means null: absent on
 /// create, cleared on update. An empty value of any other field is checked
 /// like any other text (an empty name "must not be empty").
 #[derive(Debug, Default)]
@@ -111,66 +102,31 @@ impl Fields {
     }
 
     /// A field that must be present and not null.
-    pub fn required<T, E: fmt::Display>(
-        &mut self,
-        name: &'static str,
-        kind: Kind,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<T> {
-        match self.take(name) {
+    pub fn require<T>(&mut self, field: &Field<T>) -> Option<T> {
+        match self.take_raw(field.name) {
             None | Some(Value::Null) => {
-                self.report.push(name, "is required");
+                self.report.push(field.name, "is required");
                 None
             }
-            Some(value) => self.parse(name, kind, &value, parse),
+            Some(value) => self.parse(field, &value),
         }
     }
 
-    /// A field that may be absent but, when sent, must not be null (a
-    /// name or a status in an update).
-    pub fn present<T, E: fmt::Display>(
-        &mut self,
-        name: &'static str,
-        kind: Kind,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<T> {
-        match self.take(name) {
-            None => None,
-            Some(Value::Null) => {
-                self.report.push(name, "must not be null");
-                None
-            }
-            Some(value) => self.parse(name, kind, &value, parse),
-        }
-    }
-
-    /// A nullable field of a new resource: absent and null both mean none.
-    pub fn optional<T, E: fmt::Display>(
-        &mut self,
-        name: &'static str,
-        kind: Kind,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<T> {
-        match self.change(name, kind, parse) {
-            Change::Set(value) => Some(value),
-            Change::Keep | Change::Clear => None,
-        }
-    }
-
-    /// A nullable field of an update: absent keeps it, null clears it.
-    pub fn change<T, E: fmt::Display>(
-        &mut self,
-        name: &'static str,
-        kind: Kind,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Change<T> {
-        match self.take(name) {
+    /// A field that may be absent: absent keeps it; `null` (or, in a form,
+    /// an empty value) clears it if the field is clearable and is refused
+    /// otherwise; a value sets it.
+    pub fn take<T>(&mut self, field: &Field<T>) -> Change<T> {
+        match self.take_raw(field.name) {
             None => Change::Keep,
-            Some(Value::Null) => Change::Clear,
-            Some(Value::Text(text)) if self.from_form && text.is_empty() => Change::Clear,
-            Some(value) => self
-                .parse(name, kind, &value, parse)
-                .map_or(Change::Keep, Change::Set),
+            Some(Value::Text(text)) if self.from_form && text.is_empty() && field.clearable => {
+                Change::Clear
+            }
+            Some(Value::Null) if field.clearable => Change::Clear,
+            Some(Value::Null) => {
+                self.report.push(field.name, "must not be null");
+                Change::Keep
+            }
+            Some(value) => self.parse(field, &value).map_or(Change::Keep, Change::Set),
         }
     }
 
@@ -195,24 +151,20 @@ impl Fields {
         }
     }
 
-    fn take(&mut self, name: &str) -> Option<Value> {
+    /// The fields read, and every violation recorded, for the service to
+    /// finish against the rules it holds.
+    pub fn into_draft<T>(self, fields: T) -> Draft<T> {
+        Draft::new(fields, self.report)
+    }
+
+    fn take_raw(&mut self, name: &str) -> Option<Value> {
         self.values.remove(name)
     }
 
-    fn parse<T, E: fmt::Display>(
-        &mut self,
-        name: &'static str,
-        kind: Kind,
-        value: &Value,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Option<T> {
-        let text = kind
-            .text(value, self.from_form)
-            .map_err(|message| message.to_owned());
-        self.report.check(
-            name,
-            text.and_then(|text| parse(text).map_err(|e| e.to_string())),
-        )
+    fn parse<T>(&mut self, field: &Field<T>, value: &Value) -> Option<T> {
+        let text = field.kind.text(value, self.from_form);
+        self.report
+            .check(field.name, text.and_then(|text| (field.parse)(text)))
     }
 }
 
@@ -226,6 +178,20 @@ fn form_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use utoipa::openapi::{ObjectBuilder, RefOr, Schema};
+
+    fn any() -> RefOr<Schema> {
+        ObjectBuilder::new().into()
+    }
+
+    fn text(raw: &str) -> Result<String, &'static str> {
+        Ok(raw.to_owned())
+    }
+
+    const A: Field<String> = Field::new("a", Kind::Text, text, any, any);
+    const B: Field<String> = Field::new("b", Kind::Text, text, any, any).clearable();
+    const C: Field<String> = Field::new("c", Kind::Text, text, any, any).clearable();
+    const D: Field<String> = Field::new("d", Kind::Text, text, any, any).clearable();
 
     fn json(body: &str) -> Fields {
         Fields::from_json(body.as_bytes()).unwrap()
@@ -235,13 +201,13 @@ mod tests {
     fn json_values_keep_their_kind_and_exact_numbers() {
         let mut fields =
             json(r#" { "a" : "x\"y" , "b":0.10,"c" :null, "d": true,"e":[1],"f":{"g":1} } "#);
-        assert_eq!(fields.take("a"), Some(Value::Text("x\"y".into())));
-        assert_eq!(fields.take("b"), Some(Value::Number("0.10".into())));
-        assert_eq!(fields.take("c"), Some(Value::Null));
-        assert_eq!(fields.take("d"), Some(Value::Bool(true)));
-        assert_eq!(fields.take("e"), Some(Value::Compound));
-        assert_eq!(fields.take("f"), Some(Value::Compound));
-        assert_eq!(fields.take("z"), None);
+        assert_eq!(fields.take_raw("a"), Some(Value::Text("x\"y".into())));
+        assert_eq!(fields.take_raw("b"), Some(Value::Number("0.10".into())));
+        assert_eq!(fields.take_raw("c"), Some(Value::Null));
+        assert_eq!(fields.take_raw("d"), Some(Value::Bool(true)));
+        assert_eq!(fields.take_raw("e"), Some(Value::Compound));
+        assert_eq!(fields.take_raw("f"), Some(Value::Compound));
+        assert_eq!(fields.take_raw("z"), None);
     }
 
     #[test]
@@ -266,13 +232,12 @@ mod tests {
     }
 
     #[test]
-    fn wrong_types_and_missing_fields_are_all_reported() {
-        let mut fields = json(r#"{"name":5,"budget":"abc","status":null}"#);
-        let name = fields.required("name", Kind::Text, |s| Ok::<_, &str>(s.to_owned()));
-        let budget = fields.optional("budget", Kind::Decimal, trellis_domain::Budget::parse);
-        let status = fields.present("status", Kind::Text, |s| Ok::<_, &str>(s.to_owned()));
-        let email = fields.required("email", Kind::Text, |s| Ok::<_, &str>(s.to_owned()));
-        assert!(name.is_none() && budget.is_none() && status.is_none() && email.is_none());
+    fn wrong_types_missing_and_null_fields_are_all_reported() {
+        let mut fields = json(r#"{"a":5,"d":null}"#);
+        assert_eq!(fields.require(&A), None);
+        assert_eq!(fields.require(&B), None);
+        const NOT_NULL: Field<String> = Field::new("d", Kind::Text, text, any, any);
+        assert_eq!(fields.take(&NOT_NULL), Change::Keep);
         let details: Vec<String> = fields
             .finish(Some(()))
             .unwrap_err()
@@ -282,50 +247,28 @@ mod tests {
         assert_eq!(
             details,
             [
-                "name: must be a string",
-                "budget: must be a number",
-                "status: must not be null",
-                "email: is required"
+                "a: must be a string",
+                "b: is required",
+                "d: must not be null"
             ]
         );
     }
 
     #[test]
     fn changes_keep_clear_and_set() {
-        let mut fields = json(r#"{"a":null,"b":"x","c":""}"#);
-        let parse = |s: &str| Ok::<_, &str>(s.to_owned());
-        assert_eq!(fields.change("a", Kind::Text, parse), Change::Clear);
-        assert_eq!(
-            fields.change("b", Kind::Text, parse),
-            Change::Set("x".into())
-        );
-        assert_eq!(
-            fields.change("c", Kind::Text, parse),
-            Change::Set(String::new())
-        );
-        assert_eq!(fields.change("d", Kind::Text, parse), Change::Keep);
+        let mut fields = json(r#"{"b":null,"c":"x","d":""}"#);
+        assert_eq!(fields.take(&A), Change::Keep);
+        assert_eq!(fields.take(&B), Change::Clear);
+        assert_eq!(fields.take(&C), Change::Set("x".into()));
+        assert_eq!(fields.take(&D), Change::Set(String::new()));
         assert_eq!(fields.finish(Some(1)).unwrap(), 1);
     }
 
     #[test]
-    fn forms_are_text_and_empty_nullable_values_clear() {
-        let mut fields = Fields::from_form(b"name=&description=&budget=12.5&full+name=A+B%21");
-        let parse = |s: &str| Ok::<_, &str>(s.to_owned());
-        assert_eq!(
-            fields.present("name", Kind::Text, parse),
-            Some(String::new())
-        );
-        assert_eq!(
-            fields.change("description", Kind::Text, parse),
-            Change::Clear
-        );
-        assert_eq!(
-            fields.optional("budget", Kind::Decimal, trellis_domain::Budget::parse),
-            Some(trellis_domain::Budget::parse("12.50").unwrap())
-        );
-        assert_eq!(
-            fields.required("full name", Kind::Text, parse).as_deref(),
-            Some("A B!")
-        );
+    fn forms_are_text_and_empty_clearable_values_clear() {
+        let mut fields = Fields::from_form(b"a=&b=&c=A+B%21");
+        assert_eq!(fields.take(&A), Change::Set(String::new()));
+        assert_eq!(fields.take(&B), Change::Clear);
+        assert_eq!(fields.require(&C).as_deref(), Some("A B!"));
     }
 }

@@ -2,24 +2,51 @@
 //! as clients see it (never with a password or hash).
 
 use super::timestamp;
-use crate::body::{Fields, FromFields, Kind};
+use crate::body::{Body, Field, Fields, FromFields, Kind};
+use crate::openapi::schemas::{NO_NUL, text, trimmed};
 use serde::Serialize;
-use time::Date;
 use trellis_domain::{
-    Email, FullName, Password, ProfilePatch, Role, Timestamp, User, UserId, Violation,
+    Draft, Email, FullName, Password, ProfilePatch, Role, Timestamp, User, UserId, Violation,
 };
 use trellis_ports::Registration;
-use utoipa::ToSchema;
+use utoipa::{
+    ToSchema,
+    openapi::{KnownFormat, RefOr, Schema, SchemaFormat},
+};
+
+const EMAIL: Field<Email> = Field::new("email", Kind::Text, Email::parse, email, email);
+const NEW_PASSWORD: Field<Password> = Field::new(
+    "password",
+    Kind::Text,
+    Password::parse,
+    new_password,
+    new_password,
+);
+const PASSWORD_ATTEMPT: Field<Password> = Field::new(
+    "password",
+    Kind::Text,
+    Password::attempt,
+    password_attempt,
+    password_attempt,
+);
+const FULL_NAME: Field<FullName> = Field::new(
+    "full_name",
+    Kind::Text,
+    FullName::parse,
+    full_name,
+    full_name,
+);
 
 /// `POST /api/register`: `email`, `password` (8..128) and `full_name`, all
 /// required. A `role` in the body is ignored: every sign-up is a user.
 impl FromFields for Registration {
     const ACCEPTS_FORM: bool = true;
+    const BODY: Body = Body::of(&[(&EMAIL, true), (&NEW_PASSWORD, true), (&FULL_NAME, true)]);
 
-    fn from_fields(mut fields: Fields, _today: Date) -> Result<Self, Vec<Violation>> {
-        let email = fields.required("email", Kind::Text, Email::parse);
-        let password = fields.required("password", Kind::Text, Password::parse);
-        let full_name = fields.required("full_name", Kind::Text, FullName::parse);
+    fn from_fields(mut fields: Fields) -> Result<Self, Vec<Violation>> {
+        let email = fields.require(&EMAIL);
+        let password = fields.require(&NEW_PASSWORD);
+        let full_name = fields.require(&FULL_NAME);
         let registration = match (email, password, full_name) {
             (Some(email), Some(password), Some(full_name)) => Some(Registration {
                 email,
@@ -43,10 +70,11 @@ pub struct Credentials {
 
 impl FromFields for Credentials {
     const ACCEPTS_FORM: bool = true;
+    const BODY: Body = Body::of(&[(&EMAIL, true), (&PASSWORD_ATTEMPT, true)]);
 
-    fn from_fields(mut fields: Fields, _today: Date) -> Result<Self, Vec<Violation>> {
-        let email = fields.required("email", Kind::Text, Email::parse);
-        let password = fields.required("password", Kind::Text, Password::attempt);
+    fn from_fields(mut fields: Fields) -> Result<Self, Vec<Violation>> {
+        let email = fields.require(&EMAIL);
+        let password = fields.require(&PASSWORD_ATTEMPT);
         let credentials = email
             .zip(password)
             .map(|(email, password)| Credentials { email, password });
@@ -55,21 +83,65 @@ impl FromFields for Credentials {
 }
 
 /// `PATCH /api/me`: a new `full_name`, a new `email`, or both.
-impl FromFields for ProfilePatch {
-    const ACCEPTS_FORM: bool = true;
+#[derive(Debug)]
+pub struct ProfileUpdateBody(pub Draft<ProfilePatch>);
 
-    fn from_fields(mut fields: Fields, _today: Date) -> Result<Self, Vec<Violation>> {
+impl FromFields for ProfileUpdateBody {
+    const ACCEPTS_FORM: bool = true;
+    const BODY: Body = Body::of(&[(&FULL_NAME, false), (&EMAIL, false)]).at_least_one();
+
+    fn from_fields(mut fields: Fields) -> Result<Self, Vec<Violation>> {
         let patch = ProfilePatch {
-            full_name: fields.present("full_name", Kind::Text, FullName::parse),
-            email: fields.present("email", Kind::Text, Email::parse),
+            full_name: fields.take(&FULL_NAME).into_value(),
+            email: fields.take(&EMAIL).into_value(),
         };
-        if !fields.has_failed()
-            && let Err(violation) = patch.require_change()
-        {
-            fields.violate(violation.field, violation.message);
-        }
-        fields.finish(Some(patch))
+        Ok(Self(fields.into_draft(patch)))
     }
+}
+
+/// An e-mail address (trimmed, lower-cased).
+fn email() -> RefOr<Schema> {
+    text("An e-mail address; trimmed and lower-cased before it is stored or compared.")
+        .format(Some(SchemaFormat::Custom("email".into())))
+        .max_length(Some(Email::MAX_CHARS))
+        .examples(["ada@example.com"])
+        .into()
+}
+
+/// A new password.
+pub(crate) fn new_password() -> RefOr<Schema> {
+    text("8 to 128 characters, kept as written (not trimmed).")
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+        .min_length(Some(Password::MIN_CHARS))
+        .max_length(Some(Password::MAX_CHARS))
+        .pattern(Some(NO_NUL))
+        .examples(["correct horse battery"])
+        .into()
+}
+
+/// A password attempt at log-in.
+pub(crate) fn password_attempt() -> RefOr<Schema> {
+    text("The account's password.")
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+        .min_length(Some(1))
+        .pattern(Some(NO_NUL))
+        .examples(["correct horse battery"])
+        .into()
+}
+
+/// A person's name.
+fn full_name() -> RefOr<Schema> {
+    trimmed("Trimmed, 1 to 100 characters.", 1, FullName::MAX_CHARS)
+        .examples(["Ada Lovelace"])
+        .into()
+}
+
+/// `user` or `admin`.
+pub(crate) fn role() -> RefOr<Schema> {
+    text("What the account may do: admins also manage users.")
+        .enum_values(Some([Role::User, Role::Admin].map(Role::as_str)))
+        .examples(["user"])
+        .into()
 }
 
 /// A user as clients see it.
@@ -82,7 +154,7 @@ pub struct UserView {
     email: Email,
     #[schema(value_type = String, example = "Ada Lovelace")]
     full_name: FullName,
-    #[schema(schema_with = crate::openapi::schemas::role)]
+    #[schema(schema_with = role)]
     role: Role,
     #[serde(serialize_with = "timestamp::serialize")]
     #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]
@@ -131,9 +203,7 @@ pub struct Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::{date, datetime};
-
-    const TODAY: Date = date!(2026 - 11 - 24);
+    use time::macros::datetime;
 
     fn details<T: std::fmt::Debug>(result: Result<T, Vec<Violation>>) -> Vec<String> {
         result
@@ -147,7 +217,7 @@ mod tests {
     fn registration_reports_every_field_and_ignores_role() {
         let fields = Fields::from_json(br#"{"email":"x","password":"short","role":"admin"}"#);
         assert_eq!(
-            details(Registration::from_fields(fields.unwrap(), TODAY)),
+            details(Registration::from_fields(fields.unwrap())),
             [
                 "email: must be a valid email address",
                 "password: must be at least 8 characters",
@@ -156,7 +226,7 @@ mod tests {
         );
         let form =
             Fields::from_form(b"email=A%40B.co&password=12345678&full_name=+Ada+&role=admin");
-        let registration = Registration::from_fields(form, TODAY).unwrap();
+        let registration = Registration::from_fields(form).unwrap();
         assert_eq!(registration.email.as_str(), "a@b.co");
         assert_eq!(registration.full_name.as_str(), "Ada");
     }
@@ -165,26 +235,27 @@ mod tests {
     fn login_needs_both_fields() {
         let fields = Fields::from_json(br#"{"email":"a@b.co","password":""}"#).unwrap();
         assert_eq!(
-            details(Credentials::from_fields(fields, TODAY)),
+            details(Credentials::from_fields(fields)),
             ["password: is required"]
         );
+    }
+
+    fn profile(fields: Fields) -> Result<ProfilePatch, Vec<Violation>> {
+        ProfileUpdateBody::from_fields(fields)?.0.into_patch()
     }
 
     #[test]
     fn profile_patch_must_change_something() {
         let fields = Fields::from_json(br#"{"role":"admin"}"#).unwrap();
         assert_eq!(
-            details(ProfilePatch::from_fields(fields, TODAY)),
+            details(profile(fields)),
             ["body: must contain at least one of: full_name, email"]
         );
         let fields = Fields::from_json(br#"{"full_name":null,"email":" B@C.io"}"#).unwrap();
-        assert_eq!(
-            details(ProfilePatch::from_fields(fields, TODAY)),
-            ["full_name: must not be null"]
-        );
+        assert_eq!(details(profile(fields)), ["full_name: must not be null"]);
         let fields = Fields::from_json(br#"{"full_name":"","email":5}"#).unwrap();
         assert_eq!(
-            details(ProfilePatch::from_fields(fields, TODAY)),
+            details(profile(fields)),
             ["full_name: must not be empty", "email: must be a string"]
         );
     }

@@ -1,25 +1,84 @@
 //! One page of a listing on the wire.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use trellis_domain::Page;
-use utoipa::ToSchema;
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{ArrayBuilder, ObjectBuilder, Ref, RefOr, Schema, Type},
+};
 
 /// `{"data", "total", "page", "limit", "totalPages"}`.
-#[derive(Debug, Serialize, ToSchema)]
+///
+/// In the document it is `<Item>Page`, its items a reference to the one
+/// component of `T` (`ProjectPage` lists `Project`s), so that a generated
+/// client has one type per resource.
+#[derive(Debug, Serialize)]
 pub struct PageView<T> {
     /// The items of this page.
     pub data: Vec<T>,
     /// How many items the whole listing has.
     pub total: u64,
     /// This page's number, from 1.
-    #[schema(minimum = 1)]
     pub page: u32,
     /// Items per page (1 to 100).
-    #[schema(minimum = 1, maximum = 100)]
     pub limit: u32,
     /// How many pages the listing has.
     #[serde(rename = "totalPages")]
     pub total_pages: u64,
+}
+
+/// A page of projects (the document's `ProjectPage`).
+pub type ProjectPage = PageView<super::ProjectView>;
+/// A page of accounts (the document's `UserPage`).
+pub type UserPage = PageView<super::UserView>;
+
+impl<T: ToSchema> PartialSchema for PageView<T> {
+    fn schema() -> RefOr<Schema> {
+        let count = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "data",
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(T::name()))
+                    .description(Some("The items of this page.")),
+            )
+            .property("total", count("How many items the whole listing has."))
+            .property(
+                "page",
+                count("This page's number, from 1.").minimum(Some(1)),
+            )
+            .property(
+                "limit",
+                count("Items per page (1 to 100).")
+                    .minimum(Some(1))
+                    .maximum(Some(100)),
+            )
+            .property("totalPages", count("How many pages the listing has."))
+            .required("data")
+            .required("total")
+            .required("page")
+            .required("limit")
+            .required("totalPages")
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for PageView<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Page", T::name()))
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
 }
 
 impl<D, T: From<D>> From<Page<D>> for PageView<T> {

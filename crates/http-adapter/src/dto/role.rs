@@ -1,8 +1,10 @@
 //! An admin changing a user's role: `{"role": "user" | "admin"}`, JSON only.
 
-use crate::body::{Fields, FromFields, Kind};
-use time::Date;
+use super::account::role;
+use crate::body::{Body, Field, Fields, FromFields, Kind};
 use trellis_domain::{Role, Violation};
+
+const ROLE: Field<Role> = Field::new("role", Kind::Text, str::parse, role, role);
 
 /// The body of `PATCH /api/users/{id}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,9 +12,10 @@ pub struct RoleChange(pub Role);
 
 impl FromFields for RoleChange {
     const ACCEPTS_FORM: bool = false;
+    const BODY: Body = Body::of(&[(&ROLE, true)]);
 
-    fn from_fields(mut fields: Fields, _today: Date) -> Result<Self, Vec<Violation>> {
-        let role = fields.required("role", Kind::Text, str::parse::<Role>);
+    fn from_fields(mut fields: Fields) -> Result<Self, Vec<Violation>> {
+        let role = fields.require(&ROLE);
         fields.finish(role.map(RoleChange))
     }
 }

@@ -7,10 +7,10 @@ use crate::{
     ApiError, AppState,
     auth::AuthUser,
     body::Input,
-    dto::{Credentials, Session, UserEnvelope},
+    dto::{Credentials, ProfileUpdateBody, Session, UserEnvelope},
 };
 use actix_web::{HttpResponse, web};
-use trellis_domain::{ProfilePatch, User};
+use trellis_domain::User;
 use trellis_ports::Registration;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,7 +44,6 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         (bodies::Registration = "application/json", example = json!({
             "email": "ada@example.com", "password": "correct horse battery", "full_name": "Ada Lovelace"
         })),
-        (bodies::Registration = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "Signed up and logged in.", body = Session),
@@ -72,7 +71,6 @@ pub(crate) async fn register(
         (bodies::Credentials = "application/json", example = json!({
             "email": "ada@example.com", "password": "correct horse battery"
         })),
-        (bodies::Credentials = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "Logged in.", body = Session),
@@ -133,7 +131,6 @@ pub(crate) async fn me(
     security(("bearer" = [])),
     request_body(content(
         (bodies::ProfileUpdate = "application/json", example = json!({"full_name": "Ada King"})),
-        (bodies::ProfileUpdate = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "The updated account.", body = UserEnvelope),
@@ -147,8 +144,8 @@ pub(crate) async fn me(
 pub(crate) async fn update_me(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
-    Input(patch): Input<ProfilePatch>,
+    Input(ProfileUpdateBody(draft)): Input<ProfileUpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = state.accounts.update_me(&actor, patch).await?;
+    let user = state.accounts.update_me(&actor, draft).await?;
     Ok(HttpResponse::Ok().json_utf8(UserEnvelope::from(user)))
 }

@@ -26,6 +26,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(method_not_allowed("GET, HEAD")),
     )
     .service(
+        web::resource(openapi::forms::PATH)
+            .route(get_or_head().to(forms_document))
+            .default_service(method_not_allowed("GET, HEAD")),
+    )
+    .service(
         web::scope("/docs")
             .wrap(docs_policy())
             .service(
@@ -58,6 +63,30 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) async fn document() -> Result<HttpResponse, ApiError> {
     let json = openapi::json()
         .map_err(|error| ApiError::Internal(format!("OpenAPI document: {error}").into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::json::JSON_UTF8)
+        .body(json))
+}
+
+/// `200` the OpenAPI 3.1 document of the operations that take form bodies.
+#[utoipa::path(
+    get,
+    path = "/api/openapi-forms.json",
+    tag = "docs",
+    operation_id = "openapi_forms_document",
+    summary = "The form operations' document",
+    description = "The operations that also take `application/x-www-form-urlencoded` bodies, \
+        described with those bodies (the main document offers their JSON bodies).",
+    responses((
+        status = 200,
+        description = "An OpenAPI 3.1 document.",
+        content_type = "application/json",
+        body = Object,
+    )),
+)]
+pub(crate) async fn forms_document() -> Result<HttpResponse, ApiError> {
+    let json = openapi::forms_json()
+        .map_err(|error| ApiError::Internal(format!("OpenAPI forms document: {error}").into()))?;
     Ok(HttpResponse::Ok()
         .content_type(crate::json::JSON_UTF8)
         .body(json))

@@ -8,11 +8,11 @@ use crate::{
     ApiError, AppState,
     auth::AuthUser,
     body::Input,
-    dto::{PageView, ProjectEnvelope, ProjectView},
+    dto::{NewProjectBody, ProjectEnvelope, ProjectPage, ProjectUpdateBody},
     query::ProjectQuery,
 };
 use actix_web::{HttpResponse, web};
-use trellis_domain::{NewProject, ProjectId, ProjectPatch};
+use trellis_domain::ProjectId;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -47,7 +47,7 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     security(("bearer" = [])),
     params(ProjectQuery),
     responses(
-        (status = 200, description = "One page of the caller's projects.", body = PageView<ProjectView>),
+        (status = 200, description = "One page of the caller's projects.", body = ProjectPage),
     ),
 )]
 pub(crate) async fn list(
@@ -59,7 +59,7 @@ pub(crate) async fn list(
         .projects
         .list(&actor, query.status, query.page)
         .await?;
-    Ok(HttpResponse::Ok().json_utf8(PageView::<ProjectView>::from(page)))
+    Ok(HttpResponse::Ok().json_utf8(ProjectPage::from(page)))
 }
 
 /// `201 {"project"}`.
@@ -75,7 +75,6 @@ pub(crate) async fn list(
             "name": "Apollo", "description": "Landing on the moon", "status": "active",
             "budget": 12500.5, "deadline": "2027-01-31"
         })),
-        (bodies::NewProjectForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "Created.", body = ProjectEnvelope,
@@ -91,9 +90,9 @@ pub(crate) async fn list(
 pub(crate) async fn create(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
-    Input(project): Input<NewProject>,
+    Input(NewProjectBody(draft)): Input<NewProjectBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = state.projects.create(&actor, project).await?;
+    let project = state.projects.create(&actor, draft).await?;
     Ok(HttpResponse::Created().json_utf8(ProjectEnvelope::from(project)))
 }
 
@@ -135,7 +134,6 @@ pub(crate) async fn get(
     params(("id" = String, Path, format = Uuid, description = "The project's id.")),
     request_body(content(
         (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
-        (bodies::ProjectUpdateForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "The updated project.", body = ProjectEnvelope),
@@ -148,9 +146,9 @@ pub(crate) async fn replace(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    patch: Input<ProjectPatch>,
+    body: Input<ProjectUpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    update(state, user, id, patch).await
+    update(state, user, id, body).await
 }
 
 /// `200 {"project"}` after a partial update.
@@ -165,7 +163,6 @@ pub(crate) async fn replace(
     params(("id" = String, Path, format = Uuid, description = "The project's id.")),
     request_body(content(
         (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
-        (bodies::ProjectUpdateForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "The updated project.", body = ProjectEnvelope),
@@ -178,11 +175,11 @@ pub(crate) async fn update(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
-    Input(patch): Input<ProjectPatch>,
+    Input(ProjectUpdateBody(draft)): Input<ProjectUpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state
         .projects
-        .update(&actor, project_id(&id)?, patch)
+        .update(&actor, project_id(&id)?, draft)
         .await?;
     Ok(HttpResponse::Ok().json_utf8(ProjectEnvelope::from(project)))
 }

@@ -7,7 +7,7 @@ use crate::{
     ApiError, AppState,
     auth::AdminUser,
     body::Input,
-    dto::{PageView, RoleChange, UserEnvelope, UserView},
+    dto::{RoleChange, UserEnvelope, UserPage},
     query::PageQuery,
 };
 use actix_web::{HttpResponse, web};
@@ -43,7 +43,7 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "One page of accounts.", body = PageView<UserView>,
+        (status = 200, description = "One page of accounts.", body = UserPage,
             links(("GetUser" = (operation_id = "get_user", parameters(("id" = "$response.body#/data/0/id")))))),
         (status = 403, description = "`Insufficient permissions`: the caller is not an admin.",
             body = crate::error::ErrorBody,
@@ -56,7 +56,7 @@ pub(crate) async fn list(
     PageQuery(page): PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = state.admin.list_users(&actor, page).await?;
-    Ok(HttpResponse::Ok().json_utf8(PageView::<UserView>::from(page)))
+    Ok(HttpResponse::Ok().json_utf8(UserPage::from(page)))
 }
 
 /// `200 {"user"}`.

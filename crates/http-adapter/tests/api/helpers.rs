@@ -189,13 +189,12 @@ fn state_with(
     }
     AppState {
         accounts: Arc::new(accounts),
-        projects: Arc::new(ProjectsService::new(store.clone())),
+        projects: Arc::new(ProjectsService::new(store.clone(), Arc::new(FixedClock))),
         admin: Arc::new(AdminUsersService::new(store)),
         store: health,
         tokens: TokenKeys::new(SECRET, Duration::from_secs(3600)),
         started_at: Instant::now(),
         body_limit: BODY_LIMIT,
-        clock: Arc::new(FixedClock),
         lifecycle: trellis_http::Lifecycle::new(),
     }
 }

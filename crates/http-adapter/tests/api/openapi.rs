@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// Every (method, path) of the contract (`/work/shared/API.md`), `/docs/`
 /// being where `/docs` sends a browser.
-const CONTRACT: [(&str, &str); 19] = [
+const CONTRACT: [(&str, &str); 20] = [
     ("GET", "/health"),
     ("GET", "/health/ready"),
     ("GET", "/metrics"),
@@ -28,6 +28,7 @@ const CONTRACT: [(&str, &str); 19] = [
     ("GET", "/api/users/{id}"),
     ("PATCH", "/api/users/{id}"),
     ("GET", "/api/openapi.json"),
+    ("GET", "/api/openapi-forms.json"),
     ("GET", "/docs"),
     ("GET", "/docs/"),
 ];
@@ -117,7 +118,13 @@ async fn operations_declare_their_statuses_and_error_bodies() {
         assert_eq!(
             secured,
             path.starts_with("/api/")
-                && !["/api/register", "/api/login", "/api/openapi.json"].contains(&path.as_str()),
+                && ![
+                    "/api/register",
+                    "/api/login",
+                    "/api/openapi.json",
+                    "/api/openapi-forms.json",
+                ]
+                .contains(&path.as_str()),
             "{method} {path}: security"
         );
         if secured {
@@ -244,4 +251,83 @@ async fn swagger_ui_is_served_whole_from_the_binary() {
     app.send(Method::GET, "/docs/nothing-here.js", None, None)
         .await
         .error(404, "Endpoint not found");
+}
+
+/// What generated clients need (openapi-typescript, openapi-python-client):
+/// one content type per request body, "at least one field" as
+/// `minProperties`, page items by reference to their resource's component.
+#[actix_web::test]
+async fn the_document_types_what_generators_can_type() {
+    let doc = document().await;
+    for (method, path, operation) in operations(&doc) {
+        if let Some(body) = operation.get("requestBody") {
+            let content = body["content"].as_object().unwrap();
+            assert_eq!(
+                content.keys().collect::<Vec<_>>(),
+                ["application/json"],
+                "{method} {path}"
+            );
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    for update in ["ProjectUpdate", "ProfileUpdate"] {
+        let schema = &schemas[update];
+        assert_eq!(schema["type"], "object", "{update}");
+        assert_eq!(schema["minProperties"], 1, "{update}");
+        assert!(
+            schema.get("allOf").is_none() && schema.get("anyOf").is_none(),
+            "{update}"
+        );
+    }
+    for (page, item) in [("ProjectPage", "Project"), ("UserPage", "User")] {
+        assert_eq!(
+            schemas[page]["properties"]["data"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{page}"
+        );
+    }
+    let list = &doc["paths"]["/api/projects"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(list["$ref"], "#/components/schemas/ProjectPage");
+    assert!(
+        doc["paths"]["/api/projects"]["post"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("/api/openapi-forms.json")
+    );
+}
+
+#[actix_web::test]
+async fn the_forms_document_describes_the_form_operations_with_form_bodies() {
+    let app = spawn().await;
+    let forms = app
+        .send(Method::GET, "/api/openapi-forms.json", None, None)
+        .await
+        .ok(200);
+    let listed: BTreeSet<(String, String)> = operations(&forms)
+        .into_iter()
+        .map(|(method, path, operation)| {
+            let content = operation["requestBody"]["content"].as_object().unwrap();
+            assert_eq!(
+                content.keys().collect::<Vec<_>>(),
+                ["application/x-www-form-urlencoded"],
+                "{method} {path}"
+            );
+            (method, path)
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("POST", "/api/register"),
+        ("POST", "/api/login"),
+        ("PATCH", "/api/me"),
+        ("POST", "/api/projects"),
+        ("PUT", "/api/projects/{id}"),
+        ("PATCH", "/api/projects/{id}"),
+    ]
+    .iter()
+    .map(|(method, path)| (method.to_string(), path.to_string()))
+    .collect();
+    assert_eq!(listed, expected);
+    let budget = &forms["components"]["schemas"]["NewProjectForm"]["properties"]["budget"];
+    assert_eq!(budget["type"], "string", "form values are text");
 }
