@@ -148,10 +148,23 @@ walk_python() {
   rm -rf "$out/python"
   mkdir -p "$out/python"
   if ! PATH="$PWD/$venv/bin:$PATH" timeout 120 "$venv/bin/openapi-python-client" generate \
-    --url "$base/api/openapi.json" --meta setup --output-path "$package" --fail-on-warning \
+    --url "$base/api/openapi.json" --meta setup --output-path "$package" \
     >"$out/python-generate.log" 2>&1; then
     sed 's/^/  | /' "$out/python-generate.log"
     echo "python: FAIL generate openapi-python-client could not generate a client from the document"
+    return 1
+  fi
+  # One warning is expected and harmless: the generator has no model for the OpenMetrics text of
+  # GET /metrics (a scrape endpoint, not an API call) and leaves that response out. Any other
+  # warning fails the walk.
+  local warnings
+  warnings=$(grep -c '^WARNING' "$out/python-generate.log" || true)
+  local known
+  known=$(grep -c '^WARNING parsing GET /metrics' "$out/python-generate.log" || true)
+  if [[ "$warnings" != "$known" ]] || grep -q 'Unsupported content_type' "$out/python-generate.log" \
+    && ! grep -q 'Unsupported content_type application/openmetrics-text' "$out/python-generate.log"; then
+    sed 's/^/  | /' "$out/python-generate.log"
+    echo "python: FAIL generate the generator warned about more than the /metrics text response"
     return 1
   fi
   echo "python: ok   generate $(find "$package" -name '*.py' | wc -l) modules in $package"
