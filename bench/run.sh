@@ -86,7 +86,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- Build ------------------------------------------------------------------
 say "building the release binary and the bcrypt example"
 cargo build --release --quiet -p trellis-server
-cargo build --release --quiet -p trellis-services --example bcrypt_cost
+cargo build --release --quiet -p trellis-password --example bcrypt_cost
 binary="$target_dir/release/trellis"
 [[ -x $binary ]] || { echo "no binary at $binary" >&2; exit 1; }
 

@@ -2,7 +2,7 @@
 
 use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
-use trellis_ports::{AccountService, AdminService, ProjectService, StoreHealth};
+use trellis_ports::{AccountService, AdminService, HealthService, ProjectService};
 
 /// The shared state of the app, cloned into every actix worker.
 #[derive(Clone)]
@@ -13,8 +13,8 @@ pub struct AppState {
     pub projects: Arc<dyn ProjectService>,
     /// Managing accounts (admins only).
     pub admin: Arc<dyn AdminService>,
-    /// Probes storage for `GET /health/ready`.
-    pub store: Arc<dyn StoreHealth>,
+    /// Answers `GET /health/ready`.
+    pub health: Arc<dyn HealthService>,
     /// Signs and verifies bearer tokens.
     pub tokens: TokenKeys,
     /// When the process started, for `GET /health`'s uptime.

@@ -1,6 +1,8 @@
-//! Whether storage answers, for readiness probes and metrics.
+//! Whether storage answers, for readiness probes and metrics: the store's
+//! own probe (driven, [`StoreHealth`]) and what an inbound adapter asks
+//! (driving, [`HealthService`]).
 
-use crate::RepositoryError;
+use crate::{RepositoryError, ServiceError};
 use async_trait::async_trait;
 
 /// A snapshot of a connection pool, for the metrics endpoint.
@@ -25,5 +27,16 @@ pub trait StoreHealth: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), RepositoryError>;
 
     /// The pool's state, if the store has a pool.
+    fn pool_stats(&self) -> Option<PoolStats>;
+}
+
+/// Whether the service can serve, as readiness probes and metrics ask.
+#[async_trait]
+pub trait HealthService: Send + Sync + 'static {
+    /// `Ok` when storage answers; [`ServiceError::Unavailable`] (within the
+    /// store's connect timeout) when it does not.
+    async fn ready(&self) -> Result<(), ServiceError>;
+
+    /// The connection pool's state, if the store has a pool.
     fn pool_stats(&self) -> Option<PoolStats>;
 }

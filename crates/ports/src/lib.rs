@@ -5,7 +5,7 @@
 //! [`PasswordHasher`], [`Clock`], [`StoreHealth`] and [`CounterStore`].
 //! *Driving* ports are what the outside world asks of the core and
 //! `trellis-services` implements: [`AccountService`], [`ProjectService`],
-//! [`AdminService`] and [`RequestLimiter`].
+//! [`AdminService`], [`HealthService`] and [`RequestLimiter`].
 //!
 //! Every trait is object-safe (`#[async_trait]`) and bounded by
 //! `Send + Sync + 'static`, because the binary wires one concrete
@@ -28,7 +28,7 @@ pub mod testkit;
 
 pub use clock::Clock;
 pub use error::{BoxError, RepositoryError};
-pub use health::{PoolStats, StoreHealth};
+pub use health::{HealthService, PoolStats, StoreHealth};
 pub use limits::{
     CounterError, CounterStore, Hit, LimiterStats, RequestKind, RequestLimiter, Verdict,
 };

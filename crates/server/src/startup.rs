@@ -15,11 +15,12 @@ use trellis_http::{
     hardening::{CorsPolicy, Hardening, Metrics},
 };
 use trellis_memory::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
-use trellis_ports::{CounterStore, PasswordHasher, RequestLimiter};
+use trellis_password::BcryptHasher;
+use trellis_ports::{CounterStore, HealthService, PasswordHasher, RequestLimiter};
 use trellis_redis::RedisCounters;
 use trellis_services::{
-    AccountsService, AdminUsersService, BcryptHasher, LoginThrottle, ProjectsService,
-    RateLimitPolicy, RateLimits, ResilientCounters, SystemClock,
+    AccountsService, AdminUsersService, LoginThrottle, ProjectsService, RateLimitPolicy,
+    RateLimits, ResilientCounters, StoreHealthService, SystemClock,
 };
 
 /// Why the server could not start.
@@ -39,7 +40,7 @@ pub enum StartError {
     Redis(#[from] trellis_redis::InvalidUrl),
     /// The password hasher refused its cost.
     #[error("password hashing: {0}")]
-    Hasher(#[from] trellis_services::InvalidCost),
+    Hasher(#[from] trellis_password::InvalidCost),
 }
 
 /// A built, not yet running, Trellis server.
@@ -103,14 +104,14 @@ impl Application {
                 Arc::new(SystemClock),
             )),
             admin: Arc::new(AdminUsersService::new(store.users.clone())),
-            store: store.health.clone(),
+            health: Arc::new(StoreHealthService::new(store.health.clone())),
             tokens: TokenKeys::new(config.jwt_secret.expose_secret(), config.jwt_lifetime),
             started_at: Instant::now(),
             body_limit: config.server.body_limit_bytes,
             lifecycle: Lifecycle::new(),
         };
         let lifecycle = state.lifecycle.clone();
-        let hardening = hardening(&config, &store, counters)?;
+        let hardening = hardening(&config, Arc::clone(&state.health), counters)?;
         let server_config = &config.server;
         let (listener, socket) = Listener::bind(
             (server_config.host, server_config.port).into(),
@@ -221,7 +222,7 @@ async fn counters(config: &Config) -> Result<ResilientCounters, StartError> {
 /// for all workers.
 fn hardening(
     config: &Config,
-    store: &Store,
+    health: Arc<dyn HealthService>,
     counters: Arc<ResilientCounters>,
 ) -> Result<Hardening, StartError> {
     let limits = &config.rate_limit;
@@ -232,7 +233,7 @@ fn hardening(
     };
     let limiter: Arc<dyn RequestLimiter> = Arc::new(RateLimits::new(policy, counters));
     let metrics = Metrics::new()
-        .with_store(store.health.clone())
+        .with_health(health)
         .with_rate_limiter(Arc::clone(&limiter));
     Ok(Hardening {
         cors: CorsPolicy::new(config.server.allowed_origins.as_deref())?,

@@ -8,19 +8,18 @@
 //! [`AccountService`]: trellis_ports::AccountService
 //! [`ProjectService`]: trellis_ports::ProjectService
 //! [`AdminService`]: trellis_ports::AdminService
-//! [`PasswordHasher`]: trellis_ports::PasswordHasher
 //! [`Clock`]: trellis_ports::Clock
 
 mod accounts;
 mod admin;
 mod clock;
-mod hasher;
+mod health;
 mod limits;
 mod projects;
 
 pub use accounts::AccountsService;
 pub use admin::AdminUsersService;
 pub use clock::SystemClock;
-pub use hasher::{BcryptHasher, InvalidCost};
+pub use health::StoreHealthService;
 pub use limits::{LoginThrottle, RateLimitPolicy, RateLimits, ResilientCounters};
 pub use projects::ProjectsService;

@@ -7,13 +7,12 @@ use trellis_domain::{
     ProjectStatus, Role, UserId,
 };
 use trellis_memory::InMemoryStore;
+use trellis_password::BcryptHasher;
 use trellis_ports::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
     UserRepository,
 };
-use trellis_services::{
-    AccountsService, AdminUsersService, BcryptHasher, ProjectsService, SystemClock,
-};
+use trellis_services::{AccountsService, AdminUsersService, ProjectsService, SystemClock};
 
 struct World {
     store: Arc<InMemoryStore>,

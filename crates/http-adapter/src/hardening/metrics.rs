@@ -27,7 +27,7 @@ use prometheus_client::{
     registry::Registry,
 };
 use std::{fmt, sync::Arc, time::Instant};
-use trellis_ports::{RequestLimiter, StoreHealth};
+use trellis_ports::{HealthService, RequestLimiter};
 
 /// Upper bounds of the latency buckets, in seconds: 1 ms to 10 s.
 const BUCKETS: [f64; 13] = [
@@ -100,10 +100,10 @@ impl Metrics {
         }
     }
 
-    /// Also reports the connection pool of `store` (`db_pool_*`).
-    pub fn with_store(mut self, store: Arc<dyn StoreHealth>) -> Self {
+    /// Also reports the connection pool `health` knows of (`db_pool_*`).
+    pub fn with_health(mut self, health: Arc<dyn HealthService>) -> Self {
         self.registry
-            .register_collector(Box::new(PoolCollector(store)));
+            .register_collector(Box::new(PoolCollector(health)));
         self
     }
 
@@ -143,7 +143,7 @@ impl Metrics {
 }
 
 /// Gauges of the connection pool, read at each scrape.
-struct PoolCollector(Arc<dyn StoreHealth>);
+struct PoolCollector(Arc<dyn HealthService>);
 
 impl fmt::Debug for PoolCollector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

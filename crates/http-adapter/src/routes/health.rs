@@ -115,7 +115,7 @@ pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
             database: None,
         });
     }
-    match state.store.ping().await {
+    match state.health.ready().await {
         Ok(()) => HttpResponse::Ok().json_utf8(Readiness {
             status: Status::Ok,
             database: Some(Database::Ok),

@@ -23,12 +23,13 @@ use trellis_http::{
     hardening::{CorsPolicy, Hardening, Metrics},
 };
 use trellis_memory::{InMemoryStore, MemoryCounters};
+use trellis_password::BcryptHasher;
 use trellis_ports::{
     Clock, HashError, PasswordHasher, RequestLimiter, StoreHealth, UserRepository, Verification,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, BcryptHasher, LoginThrottle, ProjectsService,
-    RateLimitPolicy, RateLimits, ResilientCounters,
+    AccountsService, AdminUsersService, LoginThrottle, ProjectsService, RateLimitPolicy,
+    RateLimits, ResilientCounters, StoreHealthService,
 };
 
 /// The secret every test token is signed with.
@@ -191,7 +192,7 @@ fn state_with(
         accounts: Arc::new(accounts),
         projects: Arc::new(ProjectsService::new(store.clone(), Arc::new(FixedClock))),
         admin: Arc::new(AdminUsersService::new(store)),
-        store: health,
+        health: Arc::new(StoreHealthService::new(health)),
         tokens: TokenKeys::new(SECRET, Duration::from_secs(3600)),
         started_at: Instant::now(),
         body_limit: BODY_LIMIT,
@@ -234,13 +235,13 @@ pub async fn spawn_with(
     } else {
         Arc::new(BcryptHasher::new(4).unwrap())
     };
-    let state = state_with(store.clone(), health.clone(), hasher, Some(throttle));
+    let state = state_with(store.clone(), health, hasher, Some(throttle));
     let limiter: Arc<dyn RequestLimiter> = Arc::new(RateLimits::new(policy, counters));
     let hardening = Hardening {
         cors: CorsPolicy::new(setup.origins.as_deref()).unwrap(),
         metrics: Arc::new(
             Metrics::new()
-                .with_store(health)
+                .with_health(Arc::clone(&state.health))
                 .with_rate_limiter(Arc::clone(&limiter)),
         ),
         limiter: Arc::clone(&limiter),

@@ -2,7 +2,7 @@
 //! throughput is `cores ÷ this`.
 //!
 //! ```sh
-//! cargo run --release -p trellis-services --example bcrypt_cost -- [COST] [HASHES]
+//! cargo run --release -p trellis-password --example bcrypt_cost -- [COST] [HASHES]
 //! ```
 //!
 //! Hashes `HASHES` (default 5) times at `COST` (default 12) on this thread,
