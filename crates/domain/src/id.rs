@@ -1,4 +1,4 @@
-//! Identifiers. Both are UUIDv7: time-ordered, so new rows land at the end
+//! Identifiers. All are UUIDv7: time-ordered, so new rows land at the end
 //! of a B-tree index instead of at random places.
 
 use serde::{Deserialize, Serialize};
@@ -55,6 +55,12 @@ identifier! {
 identifier! {
     /// Identifies a [`Project`](crate::Project).
     ProjectId
+}
+
+identifier! {
+    /// Identifies a [`Session`](crate::Session): a login, and the refresh
+    /// tokens that carry it on.
+    SessionId
 }
 
 #[cfg(test)]

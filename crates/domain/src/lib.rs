@@ -31,18 +31,20 @@ mod id;
 mod page;
 mod password;
 mod project;
+mod session;
 mod user;
 mod violation;
 
 pub use draft::Draft;
 pub use email::Email;
-pub use id::{ProjectId, UserId};
+pub use id::{ProjectId, SessionId, UserId};
 pub use page::{Page, PageRequest};
 pub use password::{Password, PasswordHash};
 pub use project::{
     Budget, Change, Deadline, Description, NewProject, Project, ProjectName, ProjectPatch,
     ProjectStatus,
 };
+pub use session::{ClientInfo, RefreshToken, Session, TokenDigest, UserAgent};
 pub use user::{FullName, NewUser, ProfilePatch, Role, User};
 pub use violation::{Violation, Violations};
 

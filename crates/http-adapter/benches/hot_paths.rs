@@ -12,7 +12,7 @@ use std::time::Duration;
 use time::{Date, Month, OffsetDateTime};
 use trellis_domain::{
     Budget, Deadline, Description, Email, FullName, Page, PageRequest, Project, ProjectId,
-    ProjectName, ProjectStatus, Role, User, UserId,
+    ProjectName, ProjectStatus, Role, SessionId, User, UserId,
 };
 use trellis_http::{
     TokenKeys,
@@ -30,7 +30,9 @@ const SECRET: &[u8] = b"trellis-benchmark-secret-of-at-least-32-bytes";
 #[divan::bench]
 fn jwt_verify(bencher: Bencher) {
     let keys = TokenKeys::new(SECRET, Duration::from_secs(24 * 3600));
-    let token = keys.issue(&user()).expect("a token is issued");
+    let token = keys
+        .issue(&user(), SessionId::generate(), OffsetDateTime::now_utc())
+        .expect("a token is issued");
     assert!(keys.verify(&token).is_ok(), "the token must verify");
     bencher.bench_local(|| keys.verify(black_box(&token)));
 }

@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use serde::{Deserialize, Serialize};
 use std::{fmt, sync::Arc, time::Duration};
 use time::OffsetDateTime;
-use trellis_domain::{Role, User, UserId};
+use trellis_domain::{Role, SessionId, User, UserId};
 use trellis_ports::Actor;
 
 /// What a token says about its bearer.
@@ -32,6 +32,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at, seconds since the Unix epoch.
     pub exp: i64,
+    /// The session the token belongs to; absent in tokens issued before
+    /// sessions existed (judged by signature and expiry alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<SessionId>,
 }
 
 impl Claims {
@@ -40,6 +44,7 @@ impl Claims {
         Actor {
             id: self.id,
             role: self.role,
+            session: self.sid,
         }
     }
 }
@@ -99,20 +104,31 @@ impl TokenKeys {
         }))
     }
 
-    /// A signed token for `user`, valid from now for the configured lifetime.
-    pub fn issue(&self, user: &User) -> Result<String, ApiError> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let lifetime = i64::try_from(self.0.lifetime.as_secs()).unwrap_or(i64::MAX);
+    /// A signed token for `user` in `session`, valid from `issued_at` for
+    /// the configured lifetime (the same arguments give the same token).
+    pub fn issue(
+        &self,
+        user: &User,
+        session: SessionId,
+        issued_at: OffsetDateTime,
+    ) -> Result<String, ApiError> {
+        let iat = issued_at.unix_timestamp();
         let claims = Claims {
             sub: user.id.to_string(),
             id: user.id,
             email: user.email.to_string(),
             role: user.role,
-            iat: now,
-            exp: now.saturating_add(lifetime),
+            iat,
+            exp: iat.saturating_add(self.lifetime_secs()),
+            sid: Some(session),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.0.encoding)
             .map_err(|error| ApiError::Internal(Box::new(error)))
+    }
+
+    /// How long a token lives, in seconds (the answers' `expires_in`).
+    pub fn lifetime_secs(&self) -> i64 {
+        i64::try_from(self.0.lifetime.as_secs()).unwrap_or(i64::MAX)
     }
 
     /// The claims of `token` if it is genuine and unexpired.
@@ -133,8 +149,9 @@ impl TokenKeys {
 /// The authenticated caller of a route: `Authorization: Bearer <token>`.
 ///
 /// No header, or another scheme, is `Authentication required`; a token
-/// that does not verify is `Invalid token` or `Token expired`. The scheme
-/// name is case-insensitive (RFC 7235).
+/// that does not verify is `Invalid token` or `Token expired`; a token of
+/// an ended session is `Token revoked` (checked in memory, no I/O). The
+/// scheme name is case-insensitive (RFC 7235).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser(pub Actor);
 
@@ -153,6 +170,12 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
     let actor = state.tokens.verify(token)?.actor();
+    if actor
+        .session
+        .is_some_and(|session| state.revocations.is_revoked(session))
+    {
+        return Err(ApiError::TokenRevoked);
+    }
     crate::hardening::record_user(req, actor.id);
     Ok(actor)
 }
@@ -230,13 +253,18 @@ mod tests {
     #[test]
     fn issued_tokens_verify_with_every_claim() {
         let user = user(Role::Admin);
-        let claims = keys().verify(&keys().issue(&user).unwrap()).unwrap();
+        let session = SessionId::generate();
+        let now = OffsetDateTime::now_utc();
+        let token = keys().issue(&user, session, now).unwrap();
+        assert_eq!(token, keys().issue(&user, session, now).unwrap());
+        let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.sub, user.id.to_string());
         assert_eq!(
             claims.actor(),
             Actor {
                 id: user.id,
-                role: Role::Admin
+                role: Role::Admin,
+                session: Some(session),
             }
         );
         assert_eq!(claims.email, "ada@example.com");

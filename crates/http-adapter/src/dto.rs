@@ -5,10 +5,12 @@ mod account;
 mod page;
 mod project;
 mod role;
+mod session;
 mod timestamp;
 
-pub use account::{Credentials, ProfileUpdateBody, Session, UserEnvelope, UserView};
+pub use account::{Credentials, ProfileUpdateBody, UserEnvelope, UserView};
 pub use page::{PageView, ProjectPage, UserPage};
 pub(crate) use project::status_schema;
 pub use project::{NewProjectBody, ProjectEnvelope, ProjectUpdateBody, ProjectView};
 pub use role::RoleChange;
+pub use session::{PasswordChange, RefreshBody, SessionList, SessionView, SignedIn, TokenPair};

@@ -44,9 +44,16 @@ pub enum ApiError {
     /// 401: bad signature, malformed, wrong algorithm.
     #[error("Invalid token")]
     InvalidToken,
+    /// 401: the token's session has ended.
+    #[error("Token revoked")]
+    TokenRevoked,
     /// 401: unknown e-mail or wrong password.
     #[error("Invalid credentials")]
     InvalidCredentials,
+    /// 401: a refresh token that cannot be used (unknown, expired, ended,
+    /// or spent).
+    #[error("Invalid refresh token")]
+    InvalidRefreshToken,
     /// 403: the caller's role does not allow this.
     #[error("Insufficient permissions")]
     Forbidden,
@@ -56,6 +63,9 @@ pub enum ApiError {
     /// 404: no such project (or not the caller's).
     #[error("Project not found")]
     ProjectNotFound,
+    /// 404: no such session (or not the caller's).
+    #[error("Session not found")]
+    SessionNotFound,
     /// 404: no route matches.
     #[error("Endpoint not found")]
     EndpointNotFound,
@@ -97,8 +107,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(violations) => Self::Validation(violations),
             ServiceError::EmailTaken => Self::EmailTaken,
             ServiceError::InvalidCredentials => Self::InvalidCredentials,
+            ServiceError::InvalidRefreshToken => Self::InvalidRefreshToken,
             ServiceError::NotFound(Resource::User) => Self::UserNotFound,
             ServiceError::NotFound(Resource::Project) => Self::ProjectNotFound,
+            ServiceError::NotFound(Resource::Session) => Self::SessionNotFound,
             ServiceError::Forbidden => Self::Forbidden,
             ServiceError::Conflict => Self::Conflict,
             ServiceError::ReferenceMissing => Self::ReferenceMissing,
@@ -136,11 +148,14 @@ impl ResponseError for ApiError {
             Self::AuthenticationRequired
             | Self::TokenExpired
             | Self::InvalidToken
-            | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            | Self::TokenRevoked
+            | Self::InvalidCredentials
+            | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::UserNotFound | Self::ProjectNotFound | Self::EndpointNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Self::UserNotFound
+            | Self::ProjectNotFound
+            | Self::SessionNotFound
+            | Self::EndpointNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -169,7 +184,9 @@ impl ResponseError for ApiError {
             Self::AuthenticationRequired
             | Self::TokenExpired
             | Self::InvalidToken
-            | Self::InvalidCredentials => {
+            | Self::TokenRevoked
+            | Self::InvalidCredentials
+            | Self::InvalidRefreshToken => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::MethodNotAllowed { allow } => {

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod client;
 pub mod dto;
 pub mod error;
 pub mod hardening;

@@ -14,7 +14,7 @@ pub mod forms;
 mod metrics;
 pub(crate) mod schemas;
 
-use crate::routes::{accounts, docs, health, projects, users};
+use crate::routes::{accounts, docs, health, projects, sessions, users};
 use errors::SharedErrors;
 use forms::FormNote;
 use metrics::MetricsEndpoint;
@@ -58,6 +58,13 @@ pub const BEARER: &str = "bearer";
         users::list,
         users::get,
         users::set_role,
+        sessions::refresh,
+        sessions::logout,
+        sessions::logout_all,
+        sessions::list,
+        sessions::end,
+        sessions::change_password,
+        sessions::end_user_sessions,
         docs::document,
         docs::forms_document,
         docs::docs_entry,
@@ -68,6 +75,7 @@ pub const BEARER: &str = "bearer";
     tags(
         (name = "health", description = "Probes for orchestrators and monitoring."),
         (name = "accounts", description = "Signing up, logging in, one's own profile."),
+        (name = "sessions", description = "Refresh tokens, logging out, one's sessions and password."),
         (name = "projects", description = "The caller's own projects."),
         (name = "users", description = "Managing accounts: admins only."),
         (name = "docs", description = "This document and its Swagger UI."),

@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 pub(crate) mod docs;
 pub(crate) mod health;
 pub(crate) mod projects;
+pub(crate) mod sessions;
 pub(crate) mod users;
 
 use crate::ApiError;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     accounts::configure(cfg);
     projects::configure(cfg);
+    sessions::configure(cfg);
     users::configure(cfg);
     docs::configure(cfg);
 }

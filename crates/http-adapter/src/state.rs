@@ -2,13 +2,19 @@
 
 use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
-use trellis_ports::{AccountService, AdminService, HealthService, ProjectService};
+use trellis_ports::{
+    AccountService, AdminService, HealthService, ProjectService, Revocations, SessionService,
+};
 
 /// The shared state of the app, cloned into every actix worker.
 #[derive(Clone)]
 pub struct AppState {
     /// Sign-up, log-in, one's own profile.
     pub accounts: Arc<dyn AccountService>,
+    /// Refreshing, listing and ending sessions.
+    pub sessions: Arc<dyn SessionService>,
+    /// Which sessions have ended (asked on every authenticated request).
+    pub revocations: Arc<dyn Revocations>,
     /// A user's own projects.
     pub projects: Arc<dyn ProjectService>,
     /// Managing accounts (admins only).

@@ -15,6 +15,7 @@
 
 mod counters;
 mod projects;
+mod sessions;
 mod store;
 mod users;
 

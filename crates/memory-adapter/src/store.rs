@@ -1,25 +1,40 @@
 //! The shared state and the clock that stamps it.
 
-use crate::{projects::Projects, users::Users};
+use crate::{projects::Projects, sessions::Sessions, users::Users};
 use async_trait::async_trait;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use time::{Duration, OffsetDateTime};
+use tokio::sync::broadcast;
 use trellis_domain::Timestamp;
-use trellis_ports::{PoolStats, RepositoryError, StoreHealth};
+use trellis_ports::{PoolStats, RepositoryError, RevocationNotice, StoreHealth};
+
+/// Revocation notices kept for a slow subscriber before it must resync.
+const NOTICE_BACKLOG: usize = 1024;
 
 /// Accounts and projects in memory, shared by every worker.
 ///
 /// One lock guards both tables so that deleting an account and its projects
 /// is one atomic step. No lock is held across an `.await`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct InMemoryStore {
     state: RwLock<State>,
+    pub(crate) revocations: broadcast::Sender<RevocationNotice>,
+}
+
+impl Default for InMemoryStore {
+    fn default() -> Self {
+        Self {
+            state: RwLock::default(),
+            revocations: broadcast::channel(NOTICE_BACKLOG).0,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) users: Users,
     pub(crate) projects: Projects,
+    pub(crate) sessions: Sessions,
     last_stamp: Option<Timestamp>,
 }
 

@@ -9,7 +9,8 @@ fn repos() -> Repos {
     let store = Arc::new(InMemoryStore::new());
     Repos {
         users: store.clone(),
-        projects: store,
+        projects: store.clone(),
+        sessions: store,
         keep_alive: None,
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! *Driven* ports are what the core needs from the outside world and the
 //! adapters implement: [`UserRepository`], [`ProjectRepository`],
-//! [`PasswordHasher`], [`Clock`], [`StoreHealth`] and [`CounterStore`].
-//! *Driving* ports are what the outside world asks of the core and
-//! `trellis-services` implements: [`AccountService`], [`ProjectService`],
-//! [`AdminService`], [`HealthService`] and [`RequestLimiter`].
+//! [`PasswordHasher`], [`Clock`], [`StoreHealth`], [`CounterStore`],
+//! [`SessionRepository`] and [`RevocationFeed`]. *Driving* ports are what
+//! the outside world asks of the core and `trellis-services` implements:
+//! [`AccountService`], [`ProjectService`], [`AdminService`],
+//! [`SessionService`], [`Revocations`], [`HealthService`] and
+//! [`RequestLimiter`].
 //!
 //! Every trait is object-safe (`#[async_trait]`) and bounded by
 //! `Send + Sync + 'static`, because the binary wires one concrete
@@ -21,6 +23,7 @@ mod limits;
 mod password;
 mod project;
 mod service;
+mod session;
 mod user;
 
 #[cfg(feature = "testkit")]
@@ -36,5 +39,9 @@ pub use password::{HashError, PasswordHasher, Verification};
 pub use project::ProjectRepository;
 pub use service::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
+};
+pub use session::{
+    Grant, NewSession, RevocationFeed, RevocationNotice, Revocations, Revoked, Rotation,
+    SessionRepository, SessionService,
 };
 pub use user::UserRepository;

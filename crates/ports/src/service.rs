@@ -2,12 +2,12 @@
 //! nothing of HTTP or tokens: the caller is an [`Actor`] the adapter has
 //! already authenticated.
 
-use crate::{BoxError, HashError, RepositoryError};
+use crate::{BoxError, Grant, HashError, RepositoryError};
 use async_trait::async_trait;
 use std::time::Duration;
 use trellis_domain::{
-    Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, Project, ProjectId,
-    ProjectPatch, ProjectStatus, Role, User, UserId, Violation,
+    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, Project,
+    ProjectId, ProjectPatch, ProjectStatus, Role, SessionId, User, UserId, Violation,
 };
 
 /// Who is calling, as established by authentication.
@@ -18,6 +18,9 @@ pub struct Actor {
     /// The role the caller's credentials claim. Services that grant powers
     /// re-check it against storage.
     pub role: Role,
+    /// The session the credentials belong to (`None` for a token issued
+    /// before sessions existed).
+    pub session: Option<SessionId>,
 }
 
 /// What was not found, so that clients get the right message.
@@ -27,6 +30,8 @@ pub enum Resource {
     User,
     /// A project.
     Project,
+    /// A session.
+    Session,
 }
 
 /// Why a use case failed. Each variant is a business outcome an inbound
@@ -42,6 +47,10 @@ pub enum ServiceError {
     /// Unknown e-mail or wrong password; deliberately not told apart.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A refresh token that is unknown, expired, of an ended session, or
+    /// spent (and so presumed stolen).
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
     /// It does not exist, or is not the caller's to see.
     #[error("{0:?} not found")]
     NotFound(Resource),
@@ -104,16 +113,26 @@ pub struct Registration {
 /// Signing up, logging in, and one's own profile.
 #[async_trait]
 pub trait AccountService: Send + Sync + 'static {
-    /// Creates an ordinary account. [`ServiceError::EmailTaken`] if the
-    /// e-mail is in use in any letter case.
-    async fn register(&self, registration: Registration) -> Result<User, ServiceError>;
+    /// Creates an ordinary account and opens its first session.
+    /// [`ServiceError::EmailTaken`] if the e-mail is in use in any letter
+    /// case.
+    async fn register(
+        &self,
+        registration: Registration,
+        client: ClientInfo,
+    ) -> Result<Grant, ServiceError>;
 
-    /// The account these credentials open, or
+    /// Opens a session of the account these credentials open, or
     /// [`ServiceError::InvalidCredentials`] (in the same time whether the
     /// e-mail is unknown or the password wrong). After too many failures
     /// for one e-mail in a window, [`ServiceError::TooManyAttempts`] until
     /// the window ends, whoever asks.
-    async fn login(&self, email: Email, password: Password) -> Result<User, ServiceError>;
+    async fn login(
+        &self,
+        email: Email,
+        password: Password,
+        client: ClientInfo,
+    ) -> Result<Grant, ServiceError>;
 
     /// The caller's account; [`ServiceError::NotFound`] if it was deleted.
     async fn me(&self, actor: &Actor) -> Result<User, ServiceError>;

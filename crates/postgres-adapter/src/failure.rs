@@ -47,6 +47,16 @@ pub(crate) fn from_query(error: tokio_postgres::Error) -> RepositoryError {
     }
 }
 
+/// What may be logged of a driver error: a server error's SQLSTATE and
+/// names, or the driver's words for a connection failure (which name no
+/// row).
+pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => DatabaseFailure::of(db).to_string(),
+        None => error.to_string(),
+    }
+}
+
 /// Failing to get a connection from the pool: always worth a retry later
 /// (exhausted, closed, or the server cannot be reached).
 pub(crate) fn from_pool(error: PoolError) -> RepositoryError {

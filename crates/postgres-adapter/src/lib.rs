@@ -23,9 +23,11 @@
 mod connection;
 mod error;
 mod failure;
+mod listener;
 mod migrate;
 mod page;
 mod project;
+mod session;
 mod settings;
 mod store;
 mod tls;
@@ -36,6 +38,7 @@ pub mod testkit;
 
 pub use connection::{ConnectionString, InvalidSslMode, SslMode};
 pub use error::PgError;
+pub use listener::{Heard, PgListener, SESSION_ENDED};
 pub use migrate::migrate;
 pub use settings::PgSettings;
 pub use store::PgStore;

@@ -53,6 +53,16 @@ pub async fn migrate(store: &PgStore) -> Result<(), PgError> {
     Ok(())
 }
 
+/// The embedded migrations, by version and name.
+#[cfg(feature = "testkit")]
+pub(crate) fn embedded() -> Vec<(i32, String)> {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|migration| (migration.version(), migration.name().to_owned()))
+        .collect()
+}
+
 /// The embedded migrations' fingerprint: changes whenever one is added or edited.
 #[cfg(feature = "testkit")]
 pub(crate) fn fingerprint() -> u64 {

@@ -95,6 +95,12 @@ impl TestDatabase {
             .unwrap_or_else(|| panic!("cannot resolve the test server's host {host}"))
     }
 
+    /// The migrations embedded in the binary, by version and name: what a
+    /// migrated database records.
+    pub fn embedded_migrations() -> Vec<(i32, String)> {
+        crate::migrate::embedded()
+    }
+
     /// How many migrations the database records as applied.
     pub async fn applied_migrations(&self) -> usize {
         let count: i64 = self

@@ -20,7 +20,8 @@ async fn repos(prepared_statements: bool) -> Repos {
     );
     Repos {
         users: store.clone(),
-        projects: store,
+        projects: store.clone(),
+        sessions: store,
         keep_alive: Some(Arc::new(database)),
     }
 }

@@ -6,7 +6,10 @@ use trellis_postgres::{PgSettings, PgStore, testkit::TestDatabase};
 #[tokio::test]
 async fn a_test_database_is_migrated_reachable_through_its_address_and_dropped() {
     let db = TestDatabase::create().await;
-    assert_eq!(db.applied_migrations().await, 1);
+    assert_eq!(
+        db.applied_migrations().await,
+        TestDatabase::embedded_migrations().len()
+    );
     let via = PgStore::connect(PgSettings {
         connection: db.url_via(db.server_addr()).parse().unwrap(),
         ..db.settings()

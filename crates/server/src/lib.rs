@@ -9,5 +9,6 @@ mod shutdown;
 mod startup;
 mod store;
 pub mod telemetry;
+mod workers;
 
 pub use startup::{Application, StartError};

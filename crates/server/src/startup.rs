@@ -5,11 +5,15 @@ use crate::{
     config::Config,
     drain::{self, Connections, DrainTimes, Listener},
     shutdown,
-    store::Store,
+    store::{Feeds, Store},
+    workers::{self, Workers},
 };
 use actix_web::{HttpServer, dev::Server};
 use secrecy::ExposeSecret;
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use trellis_http::{
     AppState, Lifecycle, TokenKeys,
     hardening::{CorsPolicy, Hardening, Metrics},
@@ -20,7 +24,8 @@ use trellis_ports::{CounterStore, HealthService, PasswordHasher, RequestLimiter}
 use trellis_redis::RedisCounters;
 use trellis_services::{
     AccountsService, AdminUsersService, LoginThrottle, ProjectsService, RateLimitPolicy,
-    RateLimits, ResilientCounters, StoreHealthService, SystemClock,
+    RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy,
+    SessionsService, StoreHealthService, SystemClock,
 };
 
 /// Why the server could not start.
@@ -48,6 +53,8 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    feeds: Feeds,
+    workers: Workers,
     lifecycle: Lifecycle,
     listener: Listener,
     connections: Connections,
@@ -95,14 +102,50 @@ impl Application {
             limits.login_failures_max,
             limits.window,
         );
+        let clock = Arc::new(SystemClock);
+        let issuer = SessionIssuer::new(
+            store.sessions.clone(),
+            RefreshKey::derive(config.jwt_secret.expose_secret()),
+            SessionPolicy {
+                ttl: config.sessions.ttl,
+                grace: config.sessions.grace,
+            },
+            clock.clone(),
+        );
+        let feeds = store.feeds(
+            config.database.as_ref().map(|database| &database.listen),
+            config
+                .database
+                .as_ref()
+                .map_or(Duration::from_secs(5), |database| {
+                    database.settings.connect_timeout
+                }),
+        )?;
+        let revocations = Arc::new(RevocationList::new(config.jwt_lifetime));
+        let mut workers = Workers::default();
+        workers.spawn({
+            let (list, sessions, feed) = (
+                Arc::clone(&revocations),
+                store.sessions.clone(),
+                Arc::clone(&feeds.revocations),
+            );
+            move |stopping| async move {
+                list.follow(sessions.as_ref(), feed.as_ref(), stopping)
+                    .await;
+            }
+        });
+        workers.spawn({
+            let sessions = store.sessions.clone();
+            move |stopping| workers::sweep_sessions(sessions, stopping)
+        });
         let state = AppState {
             accounts: Arc::new(
-                AccountsService::new(store.users.clone(), hasher).with_login_throttle(throttle),
+                AccountsService::new(store.users.clone(), Arc::clone(&hasher), issuer.clone())
+                    .with_login_throttle(throttle),
             ),
-            projects: Arc::new(ProjectsService::new(
-                store.projects.clone(),
-                Arc::new(SystemClock),
-            )),
+            sessions: Arc::new(SessionsService::new(issuer, store.users.clone(), hasher)),
+            revocations,
+            projects: Arc::new(ProjectsService::new(store.projects.clone(), clock)),
             admin: Arc::new(AdminUsersService::new(store.users.clone())),
             health: Arc::new(StoreHealthService::new(store.health.clone())),
             tokens: TokenKeys::new(config.jwt_secret.expose_secret(), config.jwt_lifetime),
@@ -141,6 +184,8 @@ impl Application {
             port,
             server,
             store,
+            feeds,
+            workers,
             lifecycle,
             listener,
             connections,
@@ -161,12 +206,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until a stop signal, then drains (see [`drain`]) and closes
-    /// the pool. A stop through [`Self::handle`] skips the drain.
+    /// Serves until a stop signal, then drains (see [`drain`]), stops the
+    /// background workers and the listener, and closes the pool. A stop
+    /// through [`Self::handle`] skips the drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self {
             server,
             store,
+            feeds,
+            workers,
             lifecycle,
             listener,
             connections,
@@ -185,6 +233,8 @@ impl Application {
                 result
             }
         };
+        workers.stop().await;
+        feeds.stop().await;
         store.close();
         tracing::info!("trellis stopped");
         result

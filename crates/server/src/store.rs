@@ -1,10 +1,12 @@
 //! The storage behind the repositories: PostgreSQL when configured, the
 //! in-memory store otherwise.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 use trellis_memory::InMemoryStore;
-use trellis_ports::{ProjectRepository, StoreHealth, UserRepository};
-use trellis_postgres::{PgSettings, PgStore};
+use trellis_ports::{
+    ProjectRepository, RevocationFeed, SessionRepository, StoreHealth, UserRepository,
+};
+use trellis_postgres::{ConnectionString, PgError, PgListener, PgSettings, PgStore, SESSION_ENDED};
 
 /// One store, seen through each port it implements.
 #[derive(Clone)]
@@ -13,18 +15,42 @@ pub struct Store {
     pub users: Arc<dyn UserRepository>,
     /// Projects.
     pub projects: Arc<dyn ProjectRepository>,
+    /// Sessions.
+    pub sessions: Arc<dyn SessionRepository>,
     /// Readiness and pool gauges.
     pub health: Arc<dyn StoreHealth>,
-    postgres: Option<PgStore>,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Memory(Arc<InMemoryStore>),
+    Postgres(PgStore),
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.postgres.is_some() {
-            "Store(postgres)"
-        } else {
-            "Store(memory)"
+        f.write_str(match self.backend {
+            Backend::Postgres(_) => "Store(postgres)",
+            Backend::Memory(_) => "Store(memory)",
         })
+    }
+}
+
+/// How an instance hears of changes made on any instance: PostgreSQL's
+/// `LISTEN` on a dedicated connection, or, in memory, the process itself.
+pub struct Feeds {
+    /// Ended sessions.
+    pub revocations: Arc<dyn RevocationFeed>,
+    listener: Option<Arc<PgListener>>,
+}
+
+impl Feeds {
+    /// Closes the listening connection, if any.
+    pub async fn stop(&self) {
+        if let Some(listener) = &self.listener {
+            listener.stop().await;
+        }
     }
 }
 
@@ -35,31 +61,66 @@ impl Store {
         Self {
             users: store.clone(),
             projects: store.clone(),
-            health: store,
-            postgres: None,
+            sessions: store.clone(),
+            health: store.clone(),
+            backend: Backend::Memory(store),
         }
     }
 
     /// A pool on PostgreSQL. Does not wait for the server to answer.
-    pub fn postgres(settings: &PgSettings) -> Result<Self, trellis_postgres::PgError> {
+    pub fn postgres(settings: &PgSettings) -> Result<Self, PgError> {
         let store = PgStore::connect(settings.clone())?;
         let shared = Arc::new(store.clone());
         Ok(Self {
             users: shared.clone(),
             projects: shared.clone(),
+            sessions: shared.clone(),
             health: shared,
-            postgres: Some(store),
+            backend: Backend::Postgres(store),
         })
     }
 
     /// The PostgreSQL store, when that is what this is.
     pub fn as_postgres(&self) -> Option<&PgStore> {
-        self.postgres.as_ref()
+        match &self.backend {
+            Backend::Postgres(store) => Some(store),
+            Backend::Memory(_) => None,
+        }
+    }
+
+    /// Starts hearing of changes: on PostgreSQL, one `LISTEN` connection to
+    /// `listen`, reconnecting by itself (connection attempts bounded by
+    /// `connect_timeout`).
+    pub fn feeds(
+        &self,
+        listen: Option<&ConnectionString>,
+        connect_timeout: Duration,
+    ) -> Result<Feeds, PgError> {
+        match (&self.backend, listen) {
+            (Backend::Postgres(_), Some(listen)) => {
+                let listener = Arc::new(PgListener::start(
+                    listen,
+                    connect_timeout,
+                    &[SESSION_ENDED],
+                )?);
+                Ok(Feeds {
+                    revocations: listener.clone(),
+                    listener: Some(listener),
+                })
+            }
+            (Backend::Memory(store), _) => Ok(Feeds {
+                revocations: store.clone(),
+                listener: None,
+            }),
+            (Backend::Postgres(_), None) => Err(PgError::Pool(
+                "a PostgreSQL store needs a connection to listen on".into(),
+            )),
+        }
     }
 
     /// Closes the pool, if any: open connections are dropped.
     pub fn close(&self) {
-        if let Some(store) = &self.postgres {
+        if let Backend::Postgres(store) = &self.backend {
             store.close();
         }
     }

@@ -1,12 +1,12 @@
 //! Signing up, logging in, and one's own profile.
 
-use crate::LoginThrottle;
+use crate::{LoginThrottle, SessionIssuer};
 use async_trait::async_trait;
 use std::sync::Arc;
-use trellis_domain::{Draft, Email, NewUser, Password, ProfilePatch, User};
+use trellis_domain::{ClientInfo, Draft, Email, NewUser, Password, ProfilePatch, User};
 use trellis_ports::{
-    AccountService, Actor, PasswordHasher, Registration, Resource, ServiceError, UserRepository,
-    Verification,
+    AccountService, Actor, Grant, PasswordHasher, Registration, Resource, ServiceError,
+    UserRepository, Verification,
 };
 
 /// The [`AccountService`] of Trellis.
@@ -14,6 +14,7 @@ use trellis_ports::{
 pub struct AccountsService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    sessions: SessionIssuer,
     throttle: Option<LoginThrottle>,
 }
 
@@ -24,11 +25,17 @@ impl std::fmt::Debug for AccountsService {
 }
 
 impl AccountsService {
-    /// Accounts kept in `users`, passwords hashed by `hasher`.
-    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
+    /// Accounts kept in `users`, passwords hashed by `hasher`, logins
+    /// opened as sessions by `sessions`.
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        sessions: SessionIssuer,
+    ) -> Self {
         Self {
             users,
             hasher,
+            sessions,
             throttle: None,
         }
     }
@@ -60,13 +67,23 @@ impl AccountsService {
 
 #[async_trait]
 impl AccountService for AccountsService {
-    async fn register(&self, registration: Registration) -> Result<User, ServiceError> {
+    async fn register(
+        &self,
+        registration: Registration,
+        client: ClientInfo,
+    ) -> Result<Grant, ServiceError> {
         let hash = self.hasher.hash(registration.password).await?;
         let user = NewUser::register(registration.email, registration.full_name, hash);
-        Ok(self.users.create(user).await?)
+        let user = self.users.create(user).await?;
+        self.sessions.open(user, client).await
     }
 
-    async fn login(&self, email: Email, password: Password) -> Result<User, ServiceError> {
+    async fn login(
+        &self,
+        email: Email,
+        password: Password,
+        client: ClientInfo,
+    ) -> Result<Grant, ServiceError> {
         if let Some(throttle) = &self.throttle {
             throttle.check(&email).await?;
         }
@@ -76,10 +93,10 @@ impl AccountService for AccountsService {
         };
         let verification = self.hasher.verify(password.clone(), hash).await?;
         match (user, verification) {
-            (Some(user), Verification::Match) => Ok(user),
+            (Some(user), Verification::Match) => self.sessions.open(user, client).await,
             (Some(user), Verification::MatchOutdated) => {
                 self.rehash(&user, password).await;
-                Ok(user)
+                self.sessions.open(user, client).await
             }
             _ => {
                 if let Some(throttle) = &self.throttle {

@@ -24,15 +24,22 @@ impl AdminUsersService {
         Self { users }
     }
 
-    /// Succeeds only if the caller claims to be an admin and still is one.
     async fn ensure_admin(&self, actor: &Actor) -> Result<(), ServiceError> {
-        if actor.role != Role::Admin {
-            return Err(ServiceError::Forbidden);
-        }
-        match self.users.find_by_id(actor.id).await? {
-            Some(user) if user.role == Role::Admin => Ok(()),
-            _ => Err(ServiceError::Forbidden),
-        }
+        ensure_admin(self.users.as_ref(), actor).await
+    }
+}
+
+/// Succeeds only if the caller claims to be an admin and still is one.
+pub(crate) async fn ensure_admin(
+    users: &dyn UserRepository,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
+    if actor.role != Role::Admin {
+        return Err(ServiceError::Forbidden);
+    }
+    match users.find_by_id(actor.id).await? {
+        Some(user) if user.role == Role::Admin => Ok(()),
+        _ => Err(ServiceError::Forbidden),
     }
 }
 

@@ -16,6 +16,7 @@ mod clock;
 mod health;
 mod limits;
 mod projects;
+mod sessions;
 
 pub use accounts::AccountsService;
 pub use admin::AdminUsersService;
@@ -23,3 +24,4 @@ pub use clock::SystemClock;
 pub use health::StoreHealthService;
 pub use limits::{LoginThrottle, RateLimitPolicy, RateLimits, ResilientCounters};
 pub use projects::ProjectsService;
+pub use sessions::{RefreshKey, RevocationList, SessionIssuer, SessionPolicy, SessionsService};

@@ -3,8 +3,8 @@
 
 use std::{sync::Arc, time::Instant};
 use trellis_domain::{
-    Draft, Email, FullName, PageRequest, Password, ProfilePatch, ProjectName, ProjectPatch,
-    ProjectStatus, Role, UserId,
+    ClientInfo, Draft, Email, FullName, PageRequest, Password, ProfilePatch, ProjectName,
+    ProjectPatch, ProjectStatus, Role, UserId,
 };
 use trellis_memory::InMemoryStore;
 use trellis_password::BcryptHasher;
@@ -12,7 +12,10 @@ use trellis_ports::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
     UserRepository,
 };
-use trellis_services::{AccountsService, AdminUsersService, ProjectsService, SystemClock};
+use trellis_services::{
+    AccountsService, AdminUsersService, ProjectsService, RefreshKey, SessionIssuer, SessionPolicy,
+    SystemClock,
+};
 
 struct World {
     store: Arc<InMemoryStore>,
@@ -25,20 +28,31 @@ fn world_with_cost(cost: u32) -> World {
     let store = Arc::new(InMemoryStore::new());
     let hasher = Arc::new(BcryptHasher::new(cost).unwrap());
     World {
-        accounts: AccountsService::new(store.clone(), hasher),
+        accounts: AccountsService::new(store.clone(), hasher, issuer(&store)),
         projects: ProjectsService::new(store.clone(), Arc::new(SystemClock)),
         admin: AdminUsersService::new(store.clone()),
         store,
     }
 }
 
+/// Sessions in `store`, the cheapest way.
+fn issuer(store: &Arc<InMemoryStore>) -> SessionIssuer {
+    SessionIssuer::new(
+        store.clone(),
+        RefreshKey::derive(b"services-tests-secret-of-32-bytes!!"),
+        SessionPolicy::default(),
+        Arc::new(SystemClock),
+    )
+}
+
 impl World {
     /// Registers `email` with the password `correct horse`.
     async fn sign_up(&self, email: &str) -> trellis_domain::User {
         self.accounts
-            .register(registration(email, "correct horse"))
+            .register(registration(email, "correct horse"), ClientInfo::default())
             .await
             .unwrap()
+            .user
     }
 }
 
@@ -63,7 +77,11 @@ fn named(name: &str) -> Draft<ProjectPatch> {
 }
 
 fn actor(id: UserId, role: Role) -> Actor {
-    Actor { id, role }
+    Actor {
+        id,
+        role,
+        session: None,
+    }
 }
 
 async fn login(
@@ -76,8 +94,10 @@ async fn login(
         .login(
             Email::parse(email).unwrap(),
             Password::attempt(password).unwrap(),
+            ClientInfo::default(),
         )
         .await
+        .map(|grant| grant.user)
 }
 
 #[tokio::test]
@@ -133,7 +153,10 @@ async fn registering_a_taken_email_in_another_case_is_refused() {
     world.sign_up("ada@example.com").await;
     let again = world
         .accounts
-        .register(registration("ADA@example.com", "another one"))
+        .register(
+            registration("ADA@example.com", "another one"),
+            ClientInfo::default(),
+        )
         .await;
     assert!(matches!(again, Err(ServiceError::EmailTaken)), "{again:?}");
 }

@@ -29,7 +29,7 @@ const PASSWORD_ATTEMPT: Field<Password> = Field::new(
     password_attempt,
     password_attempt,
 );
-const FULL_NAME: Field<FullName> = Field::new(
+pub(super) const FULL_NAME: Field<FullName> = Field::new(
     "full_name",
     Kind::Text,
     FullName::parse,
@@ -109,7 +109,7 @@ fn email() -> RefOr<Schema> {
 }
 
 /// A new password.
-pub(crate) fn new_password() -> RefOr<Schema> {
+pub(super) fn new_password() -> RefOr<Schema> {
     text("8 to 128 characters, kept as written (not trimmed).")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
         .min_length(Some(Password::MIN_CHARS))
@@ -120,7 +120,7 @@ pub(crate) fn new_password() -> RefOr<Schema> {
 }
 
 /// A password attempt at log-in.
-pub(crate) fn password_attempt() -> RefOr<Schema> {
+pub(super) fn password_attempt() -> RefOr<Schema> {
     text("The account's password.")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
         .min_length(Some(1))
@@ -188,16 +188,6 @@ impl From<User> for UserEnvelope {
     fn from(user: User) -> Self {
         Self { user: user.into() }
     }
-}
-
-/// `{"user", "token"}`: the answer to signing up or logging in.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Session {
-    /// Who is now logged in.
-    pub user: UserView,
-    /// Their bearer token (a JWT).
-    #[schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl")]
-    pub token: String,
 }
 
 #[cfg(test)]

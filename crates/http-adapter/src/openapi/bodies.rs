@@ -57,6 +57,14 @@ body_schema!(
     ProjectUpdate = body::<ProjectUpdateBody>()
 );
 body_schema!(
+    /// `POST /api/token/refresh`.
+    Refresh = body::<crate::dto::RefreshBody>()
+);
+body_schema!(
+    /// `PATCH /api/me/password`.
+    PasswordChange = body::<crate::dto::PasswordChange>()
+);
+body_schema!(
     /// `PATCH /api/users/{id}`: the new role.
     RoleChange = body::<crate::dto::RoleChange>()
 );

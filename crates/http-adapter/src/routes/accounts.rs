@@ -7,10 +7,10 @@ use crate::{
     ApiError, AppState,
     auth::AuthUser,
     body::Input,
-    dto::{Credentials, ProfileUpdateBody, Session, UserEnvelope},
+    client::Client,
+    dto::{Credentials, ProfileUpdateBody, SignedIn, UserEnvelope},
 };
 use actix_web::{HttpResponse, web};
-use trellis_domain::User;
 use trellis_ports::Registration;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -32,48 +32,51 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// `201 {"user", "token"}`.
+/// `201 {"user", "token", "refresh_token", "expires_in"}`.
 #[utoipa::path(
     post,
     path = "/api/register",
     tag = "accounts",
     operation_id = "register",
     summary = "Sign up",
-    description = "Creates an account with the role `user` and logs it in.",
+    description = "Creates an account with the role `user` and logs it in: a new session, \
+        its bearer token and its refresh token.",
     request_body(content(
         (bodies::Registration = "application/json", example = json!({
             "email": "ada@example.com", "password": "correct horse battery", "full_name": "Ada Lovelace"
         })),
     )),
     responses(
-        (status = 201, description = "Signed up and logged in.", body = Session),
+        (status = 201, description = "Signed up and logged in.", body = SignedIn),
         (status = 409, description = "`Email already registered`.", body = crate::error::ErrorBody,
             example = json!({"error": "Email already registered", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
     ),
 )]
 pub(crate) async fn register(
     state: web::Data<AppState>,
+    Client(client): Client,
     Input(registration): Input<Registration>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = state.accounts.register(registration).await?;
-    Ok(HttpResponse::Created().json_utf8(session(&state, user)?))
+    let grant = state.accounts.register(registration, client).await?;
+    Ok(HttpResponse::Created().json_utf8(SignedIn::of(grant, &state.tokens)?))
 }
 
-/// `200 {"user", "token"}`.
+/// `200 {"user", "token", "refresh_token", "expires_in"}`.
 #[utoipa::path(
     post,
     path = "/api/login",
     tag = "accounts",
     operation_id = "login",
     summary = "Log in",
-    description = "Exchanges an e-mail address and password for a bearer token.",
+    description = "Exchanges an e-mail address and password for a new session: a bearer \
+        token and a refresh token.",
     request_body(content(
         (bodies::Credentials = "application/json", example = json!({
             "email": "ada@example.com", "password": "correct horse battery"
         })),
     )),
     responses(
-        (status = 200, description = "Logged in.", body = Session),
+        (status = 200, description = "Logged in.", body = SignedIn),
         (status = 401, description = "`Invalid credentials`: unknown e-mail or wrong password.",
             body = crate::error::ErrorBody,
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")),
@@ -82,21 +85,14 @@ pub(crate) async fn register(
 )]
 pub(crate) async fn login(
     state: web::Data<AppState>,
+    Client(client): Client,
     Input(credentials): Input<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = state
+    let grant = state
         .accounts
-        .login(credentials.email, credentials.password)
+        .login(credentials.email, credentials.password, client)
         .await?;
-    Ok(HttpResponse::Ok().json_utf8(session(&state, user)?))
-}
-
-fn session(state: &AppState, user: User) -> Result<Session, ApiError> {
-    let token = state.tokens.issue(&user)?;
-    Ok(Session {
-        user: user.into(),
-        token,
-    })
+    Ok(HttpResponse::Ok().json_utf8(SignedIn::of(grant, &state.tokens)?))
 }
 
 /// `200 {"user"}`: the caller's account, as stored now.

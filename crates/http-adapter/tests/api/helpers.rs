@@ -29,11 +29,14 @@ use trellis_ports::{
 };
 use trellis_services::{
     AccountsService, AdminUsersService, LoginThrottle, ProjectsService, RateLimitPolicy,
-    RateLimits, ResilientCounters, StoreHealthService,
+    RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy,
+    SessionsService, StoreHealthService, SystemClock,
 };
 
 /// The secret every test token is signed with.
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+/// How long the test app's access tokens live.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// The largest body the test app accepts (the production default).
 pub const BODY_LIMIT: usize = 10 * 1024;
 /// "Today" for the test app: deadlines must be after it.
@@ -108,6 +111,7 @@ impl Reply {
 pub struct Account {
     pub id: UserId,
     pub token: String,
+    pub refresh_token: String,
     pub email: String,
 }
 
@@ -138,6 +142,8 @@ pub struct Setup {
     pub health: Option<Arc<dyn StoreHealth>>,
     /// A hasher whose every call fails, for real 500s.
     pub broken_hasher: bool,
+    /// `REFRESH_REUSE_GRACE_SECS`.
+    pub refresh_grace: Duration,
 }
 
 impl Default for Setup {
@@ -151,6 +157,7 @@ impl Default for Setup {
             slow_request: Duration::from_secs(1),
             health: None,
             broken_hasher: false,
+            refresh_grace: SessionPolicy::default().grace,
         }
     }
 }
@@ -175,7 +182,8 @@ impl PasswordHasher for BrokenHasher {
 
 /// A state over `store`, with bcrypt at its cheapest cost.
 pub fn state(store: Arc<InMemoryStore>, health: Arc<dyn StoreHealth>) -> AppState {
-    state_with(store, health, Arc::new(BcryptHasher::new(4).unwrap()), None)
+    let hasher = Arc::new(BcryptHasher::new(4).unwrap());
+    state_with(store, health, hasher, None, SessionPolicy::default())
 }
 
 fn state_with(
@@ -183,17 +191,34 @@ fn state_with(
     health: Arc<dyn StoreHealth>,
     hasher: Arc<dyn PasswordHasher>,
     throttle: Option<LoginThrottle>,
+    policy: SessionPolicy,
 ) -> AppState {
-    let mut accounts = AccountsService::new(store.clone(), hasher);
+    let issuer = SessionIssuer::new(
+        store.clone(),
+        RefreshKey::derive(SECRET),
+        policy,
+        Arc::new(SystemClock),
+    );
+    let mut accounts = AccountsService::new(store.clone(), Arc::clone(&hasher), issuer.clone());
     if let Some(throttle) = throttle {
         accounts = accounts.with_login_throttle(throttle);
     }
+    let revocations = Arc::new(RevocationList::new(TOKEN_LIFETIME));
+    let following = Arc::clone(&revocations);
+    let feed = Arc::clone(&store);
+    actix_web::rt::spawn(async move {
+        following
+            .follow(feed.as_ref(), feed.as_ref(), std::future::pending())
+            .await;
+    });
     AppState {
         accounts: Arc::new(accounts),
+        sessions: Arc::new(SessionsService::new(issuer, store.clone(), hasher)),
+        revocations,
         projects: Arc::new(ProjectsService::new(store.clone(), Arc::new(FixedClock))),
         admin: Arc::new(AdminUsersService::new(store)),
         health: Arc::new(StoreHealthService::new(health)),
-        tokens: TokenKeys::new(SECRET, Duration::from_secs(3600)),
+        tokens: TokenKeys::new(SECRET, TOKEN_LIFETIME),
         started_at: Instant::now(),
         body_limit: BODY_LIMIT,
         lifecycle: trellis_http::Lifecycle::new(),
@@ -235,7 +260,11 @@ pub async fn spawn_with(
     } else {
         Arc::new(BcryptHasher::new(4).unwrap())
     };
-    let state = state_with(store.clone(), health, hasher, Some(throttle));
+    let sessions = SessionPolicy {
+        grace: setup.refresh_grace,
+        ..SessionPolicy::default()
+    };
+    let state = state_with(store.clone(), health, hasher, Some(throttle), sessions);
     let limiter: Arc<dyn RequestLimiter> = Arc::new(RateLimits::new(policy, counters));
     let hardening = Hardening {
         cors: CorsPolicy::new(setup.origins.as_deref()).unwrap(),
@@ -347,6 +376,26 @@ where
         Account {
             id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
             token: body["token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+        }
+    }
+
+    /// Logs `email` in again (a second session), with [`PASSWORD`].
+    pub async fn log_in(&self, email: &str) -> Account {
+        let body = self
+            .send(
+                Method::POST,
+                "/api/login",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await
+            .ok(200);
+        Account {
+            id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            token: body["token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
             email: email.to_owned(),
         }
     }
@@ -368,6 +417,7 @@ where
         assert_eq!(body["user"]["role"], "admin");
         Account {
             token: body["token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
             ..account
         }
     }

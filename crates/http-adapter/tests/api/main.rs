@@ -12,5 +12,6 @@ mod logs;
 mod openapi;
 mod projects;
 mod routing;
+mod sessions;
 mod tokens;
 mod users;

@@ -10,13 +10,15 @@
 
 mod counters;
 mod projects;
+mod sessions;
 mod users;
 
 pub use counters::*;
 pub use projects::*;
+pub use sessions::*;
 pub use users::*;
 
-use crate::{ProjectRepository, UserRepository};
+use crate::{ProjectRepository, SessionRepository, UserRepository};
 use std::sync::Arc;
 use trellis_domain::{
     Deadline, Email, FullName, NewProject, NewUser, PasswordHash, ProjectName, User,
@@ -29,6 +31,8 @@ pub struct Repos {
     pub users: Arc<dyn UserRepository>,
     /// Their projects (same store: deleting a user deletes these).
     pub projects: Arc<dyn ProjectRepository>,
+    /// Their sessions (same store).
+    pub sessions: Arc<dyn SessionRepository>,
     /// Whatever must live as long as the case (a test database, say).
     pub keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
@@ -65,6 +69,11 @@ macro_rules! repository_contract {
             projects_are_paged_newest_first_with_filter_and_totals,
             page_past_the_end_is_empty_but_counts,
             deleting_a_user_deletes_their_projects,
+            sessions_are_listed_newest_first,
+            tokens_rotate_replay_and_betray_a_thief,
+            racing_rotations_leave_one_successor,
+            sessions_end_one_or_all_and_only_the_owners,
+            expired_sessions_are_swept_and_go_with_their_owner,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

@@ -41,6 +41,20 @@ pub struct DatabaseConfig {
     pub settings: PgSettings,
     /// `RUN_MIGRATIONS`: apply pending migrations at start.
     pub run_migrations: bool,
+    /// `DATABASE_LISTEN_URL`: where the instance's one `LISTEN` connection
+    /// goes (a direct server when `DATABASE_URL` is a transaction-pooling
+    /// PgBouncer); the same as the pool's when unset.
+    pub listen: ConnectionString,
+}
+
+/// Sessions and their refresh tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionConfig {
+    /// `REFRESH_TOKEN_TTL`: how long a session lives (`30d`).
+    pub ttl: Duration,
+    /// `REFRESH_REUSE_GRACE_SECS`: how long a spent refresh token still
+    /// answers its successor (10).
+    pub grace: Duration,
 }
 
 /// Rate limiting, per client IP.
@@ -115,6 +129,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// Rate limits.
     pub rate_limit: RateLimitConfig,
+    /// Sessions.
+    pub sessions: SessionConfig,
 }
 
 /// A variable with a value Trellis cannot use.
@@ -224,6 +240,20 @@ impl Config {
             },
             bcrypt_cost,
             server: server(source)?,
+            sessions: SessionConfig {
+                ttl: match source.get("REFRESH_TOKEN_TTL") {
+                    None => Duration::from_secs(30 * 24 * 3600),
+                    Some(raw) => duration::parse(raw)
+                        .filter(|ttl| !ttl.is_zero())
+                        .ok_or_else(|| {
+                            ConfigError::new(
+                                "REFRESH_TOKEN_TTL",
+                                "must be a duration like 3600, 15m, 24h or 30d",
+                            )
+                        })?,
+                },
+                grace: Duration::from_secs(source.parse("REFRESH_REUSE_GRACE_SECS", 10)?),
+            },
             rate_limit: RateLimitConfig {
                 max: source.parse("RATE_LIMIT_MAX", 100)?,
                 window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,
@@ -337,6 +367,22 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
             _ => connection.set_ssl_root_cert(path),
         }
     }
+    let listen = match source.get("DATABASE_LISTEN_URL") {
+        Some(url) => {
+            let mut listen = url
+                .parse::<ConnectionString>()
+                .map_err(|problem| ConfigError::new("DATABASE_LISTEN_URL", problem.to_string()))?;
+            // The pool's TLS settings apply, unless the listen URL has its own.
+            if let (None, Some(mode)) = (listen.ssl_mode(), connection.ssl_mode()) {
+                listen.set_ssl_mode(mode);
+            }
+            if let (None, Some(root)) = (listen.ssl_root_cert(), connection.ssl_root_cert()) {
+                listen.set_ssl_root_cert(root.clone());
+            }
+            listen
+        }
+        None => connection.clone(),
+    };
     let settings = PgSettings {
         connection,
         pool_max,
@@ -349,6 +395,7 @@ fn database(source: &Source) -> Result<Option<DatabaseConfig>, ConfigError> {
     Ok(Some(DatabaseConfig {
         settings,
         run_migrations: source.parse("RUN_MIGRATIONS", true)?,
+        listen,
     }))
 }
 

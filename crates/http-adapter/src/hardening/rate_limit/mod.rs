@@ -2,9 +2,9 @@
 //! [`RequestLimiter`].
 //!
 //! Which limits a request counts against is decided by its [`Route`], the
-//! one the router matches on the decoded path: `POST /api/login` and
-//! `POST /api/register` (however spelled) count against the stricter
-//! authentication limit too; every other request whose decoded path is
+//! one the router matches on the decoded path: `POST /api/login`,
+//! `POST /api/register` and `PATCH /api/me/password` (however spelled)
+//! count against the stricter authentication limit too; every other request whose decoded path is
 //! under `/api` against the general one. A request over a limit is answered
 //! 429 without reaching its route; every limited answer carries the
 //! `X-RateLimit-*` headers of the binding limit.
@@ -15,10 +15,11 @@ pub use client_ip::{bucket, client_ip};
 
 use crate::{
     ApiError,
+    client::ClientAddress,
     route::{Route, decoded_path},
 };
 use actix_web::{
-    Error, HttpResponse,
+    Error, HttpMessage, HttpResponse,
     body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
@@ -40,16 +41,21 @@ pub const REMAINING_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-re
 /// `X-RateLimit-Reset`: when the window ends, in seconds since the Unix epoch.
 pub const RESET_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
-/// The routes whose requests cost a password hash.
-const AUTHENTICATION_ROUTES: [&str; 2] = ["/api/login", "/api/register"];
+/// The requests that cost a password hash: the stricter limit applies.
+const AUTHENTICATION_ROUTES: [(Method, &str); 3] = [
+    (Method::POST, "/api/login"),
+    (Method::POST, "/api/register"),
+    (Method::PATCH, "/api/me/password"),
+];
 
 /// The limits a request counts against, by its method, route and decoded
 /// path; `None` outside `/api`.
 fn kind_of(method: &Method, route: &Route, path: &str) -> Option<RequestKind> {
-    let authenticates = *method == Method::POST
-        && route
-            .template()
-            .is_some_and(|template| AUTHENTICATION_ROUTES.contains(&template));
+    let authenticates = route.template().is_some_and(|template| {
+        AUTHENTICATION_ROUTES
+            .iter()
+            .any(|(costly, route)| costly == method && *route == template)
+    });
     if authenticates {
         Some(RequestKind::Authentication)
     } else if is_api(path) {
@@ -123,11 +129,15 @@ pub(crate) async fn limit(
     let Some(kind) = kind_of(req.method(), &Route::of(&req), decoded_path(&req)) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let client = bucket(client_ip(
+    let address = client_ip(
         req.peer_addr().map(|peer| peer.ip()),
         req.headers(),
         limits.trust_proxy_hops,
-    ));
+    );
+    if let Some(address) = address {
+        req.extensions_mut().insert(ClientAddress(address));
+    }
+    let client = bucket(address);
     let Some(verdict) = limits.limiter.admit(&client, kind).await else {
         return Ok(next.call(req).await?.map_into_left_body());
     };

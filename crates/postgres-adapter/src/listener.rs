@@ -1,0 +1,255 @@
+//! `LISTEN` on one dedicated connection per instance, outside the pool:
+//! notifications are delivered only to the session that listens, and a
+//! transaction-pooling PgBouncer cannot keep one (give the listener a
+//! direct URL: `DATABASE_LISTEN_URL`).
+//!
+//! Notifications carry ids only, and one sent while the listener is
+//! reconnecting is lost: every (re)connection is announced as
+//! [`Heard::Reconnected`], after which each subscriber rebuilds what it
+//! keeps from the tables.
+
+use crate::{ConnectionString, PgError, tls};
+use futures_util::{
+    StreamExt,
+    stream::{self, BoxStream},
+};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::{
+    sync::{broadcast, watch},
+    task::JoinHandle,
+};
+use tokio_postgres::{
+    AsyncMessage, Socket,
+    tls::{MakeTlsConnect, TlsConnect},
+};
+use trellis_ports::{RevocationFeed, RevocationNotice, Revoked};
+
+/// The channel the sessions trigger (migration V2) notifies.
+pub const SESSION_ENDED: &str = "trellis_session_ended";
+
+/// Notices kept for a subscriber that falls behind, before it must resync.
+const BACKLOG: usize = 4096;
+/// How often the connection is asked whether it still answers.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// What the listener hears on a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heard {
+    /// A notification's payload.
+    Notice(String),
+    /// The listener (re)connected: notices may have been missed.
+    Reconnected,
+}
+
+/// The listening connection, kept up (reconnecting with backoff) by a
+/// background task until [`PgListener::stop`].
+#[derive(Debug)]
+pub struct PgListener {
+    channels: Arc<HashMap<&'static str, broadcast::Sender<Heard>>>,
+    stop: watch::Sender<bool>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl PgListener {
+    /// Listens on `channels` over its own connection to `connection`,
+    /// giving up on a connection attempt after `connect_timeout`. Must be
+    /// called within a Tokio runtime.
+    pub fn start(
+        connection: &ConnectionString,
+        connect_timeout: Duration,
+        channels: &[&'static str],
+    ) -> Result<Self, PgError> {
+        let mut config = connection.driver_config();
+        config
+            .connect_timeout(connect_timeout)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30));
+        if config.get_application_name().is_none() {
+            config.application_name("trellis-listener");
+        }
+        let senders: Arc<HashMap<_, _>> = Arc::new(
+            channels
+                .iter()
+                .map(|channel| (*channel, broadcast::channel(BACKLOG).0))
+                .collect(),
+        );
+        let (stop, stopped) = watch::channel(false);
+        let task = match tls::connector(connection)? {
+            Some(tls) => tokio::spawn(keep_listening(config, tls, Arc::clone(&senders), stopped)),
+            None => tokio::spawn(keep_listening(
+                config,
+                tokio_postgres::NoTls,
+                Arc::clone(&senders),
+                stopped,
+            )),
+        };
+        Ok(Self {
+            channels: senders,
+            stop,
+            task: std::sync::Mutex::new(Some(task)),
+        })
+    }
+
+    /// What is heard on `channel` from now on (nothing if it was not one of
+    /// those given at start).
+    pub fn hear(&self, channel: &str) -> BoxStream<'static, Heard> {
+        let Some(sender) = self.channels.get(channel) else {
+            return stream::empty().boxed();
+        };
+        stream::unfold(sender.subscribe(), |mut heard| async move {
+            match heard.recv().await {
+                Ok(notice) => Some((notice, heard)),
+                Err(broadcast::error::RecvError::Lagged(_)) => Some((Heard::Reconnected, heard)),
+                Err(broadcast::error::RecvError::Closed) => None,
+            }
+        })
+        .boxed()
+    }
+
+    /// Stops listening and closes the connection.
+    pub async fn stop(&self) {
+        self.stop.send_replace(true);
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+impl RevocationFeed for PgListener {
+    fn subscribe(&self) -> BoxStream<'static, RevocationNotice> {
+        let notices = self.hear(SESSION_ENDED).filter_map(|heard| async move {
+            match heard {
+                Heard::Reconnected => Some(RevocationNotice::Resync),
+                Heard::Notice(payload) => payload.parse::<uuid::Uuid>().ok().map(|id| {
+                    RevocationNotice::Revoked(Revoked {
+                        id: id.into(),
+                        at: time::OffsetDateTime::now_utc(),
+                    })
+                }),
+            }
+        });
+        stream::once(async { RevocationNotice::Resync })
+            .chain(notices)
+            .boxed()
+    }
+}
+
+/// Connects, listens, forwards; on any loss, waits and does it again. One
+/// warning per outage.
+async fn keep_listening<T>(
+    config: tokio_postgres::Config,
+    tls: T,
+    channels: Arc<HashMap<&'static str, broadcast::Sender<Heard>>>,
+    mut stopped: watch::Receiver<bool>,
+) where
+    T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let mut backoff = Duration::from_millis(100);
+    let mut in_outage = false;
+    loop {
+        let lost = tokio::select! {
+            lost = listen_once(&config, tls.clone(), &channels) => lost,
+            _ = stopped.wait_for(|stopped| *stopped) => return,
+        };
+        if lost.connected {
+            in_outage = false;
+            backoff = Duration::from_millis(100);
+        }
+        if !in_outage {
+            tracing::warn!(cause = %lost.cause, "database listener lost; reconnecting");
+            in_outage = true;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = stopped.wait_for(|stopped| *stopped) => return,
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// How a listening connection ended.
+struct Lost {
+    /// Whether it had connected and listened before.
+    connected: bool,
+    cause: String,
+}
+
+/// One connection's life, until it is lost.
+async fn listen_once<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    channels: &HashMap<&'static str, broadcast::Sender<Heard>>,
+) -> Lost
+where
+    T: MakeTlsConnect<Socket> + Send + 'static,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let never = |cause: String| Lost {
+        connected: false,
+        cause,
+    };
+    let (client, mut connection) = match config.connect(tls).await {
+        Ok(connected) => connected,
+        Err(error) => return never(crate::failure::describe(&error)),
+    };
+    let forward: HashMap<String, broadcast::Sender<Heard>> = channels
+        .iter()
+        .map(|(channel, sender)| ((*channel).to_owned(), sender.clone()))
+        .collect();
+    let mut driver = tokio::spawn(async move {
+        let mut messages = stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(notification)) => {
+                    if let Some(sender) = forward.get(notification.channel()) {
+                        let _ = sender.send(Heard::Notice(notification.payload().to_owned()));
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => return crate::failure::describe(&error),
+            }
+        }
+        "the connection closed".to_owned()
+    });
+    for channel in channels.keys() {
+        // The channel names are this crate's constants, never input.
+        if let Err(error) = client.batch_execute(&format!("LISTEN {channel}")).await {
+            driver.abort();
+            return never(crate::failure::describe(&error));
+        }
+    }
+    tracing::info!(channels = channels.len(), "database listener connected");
+    for sender in channels.values() {
+        let _ = sender.send(Heard::Reconnected);
+    }
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let cause = loop {
+        tokio::select! {
+            ended = &mut driver => break ended.unwrap_or_else(|join| join.to_string()),
+            _ = heartbeat.tick() => {
+                let answered = tokio::time::timeout(HEARTBEAT / 2, client.simple_query("")).await;
+                if !matches!(answered, Ok(Ok(_))) {
+                    driver.abort();
+                    break "the connection stopped answering".to_owned();
+                }
+            }
+        }
+    };
+    Lost {
+        connected: true,
+        cause,
+    }
+}

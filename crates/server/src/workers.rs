@@ -1,0 +1,80 @@
+//! Background workers: started with the server, stopped after it has
+//! drained. Each keeps its state in tables, so a crash loses nothing it
+//! cannot redo.
+
+use std::{future::Future, time::Duration};
+use tokio::{sync::watch, task::JoinHandle};
+use trellis_ports::SessionRepository;
+
+/// The running workers.
+#[derive(Debug)]
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self {
+            stop: watch::channel(false).0,
+            tasks: Vec::new(),
+        }
+    }
+}
+
+impl Workers {
+    /// Runs `work`, handing it a future that completes when the workers are
+    /// told to stop.
+    pub fn spawn<F, Fut>(&mut self, work: F)
+    where
+        F: FnOnce(Stopping) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let mut stopped = self.stop.subscribe();
+        let stopping = Stopping(Box::pin(async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        }));
+        self.tasks.push(tokio::spawn(work(stopping)));
+    }
+
+    /// Tells every worker to stop and waits for them.
+    pub async fn stop(self) {
+        self.stop.send_replace(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Completes when the workers are told to stop.
+pub struct Stopping(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>);
+
+impl Future for Stopping {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+/// How often expired sessions are deleted.
+const SESSION_SWEEP: Duration = Duration::from_secs(3600);
+
+/// Deletes expired sessions every hour until `stopping`.
+pub async fn sweep_sessions(sessions: std::sync::Arc<dyn SessionRepository>, stopping: Stopping) {
+    let mut ticks = tokio::time::interval(SESSION_SWEEP);
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => return,
+            _ = ticks.tick() => match sessions.sweep(time::OffsetDateTime::now_utc()).await {
+                Ok(0) => {}
+                Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
+                Err(error) => tracing::warn!(%error, "sweeping expired sessions failed"),
+            },
+        }
+    }
+}
