@@ -55,7 +55,7 @@ use actix_web::{
 ///    the whole latency ([`hardening::access_log`]);
 /// 4. the metrics, counting what the client actually got, rejections
 ///    included ([`hardening::metrics`]);
-/// 5. the security headers, on every answer ([`hardening::security_headers`]);
+/// 5. the security headers, on every answer ([`mod@hardening::security_headers`]);
 /// 6. CORS, answering preflights before they spend any rate-limit budget
 ///    and adding its headers to everything below, 429s included
 ///    ([`hardening::cors`]);

@@ -98,7 +98,7 @@ impl TestDatabase {
     /// The migrations embedded in the binary, by version and name: what a
     /// migrated database records.
     pub fn embedded_migrations() -> Vec<(i32, String)> {
-        crate::migrate::embedded()
+        migrate::embedded()
     }
 
     /// How many migrations the database records as applied.

@@ -206,7 +206,7 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until a stop signal, then drains (see [`drain`]), stops the
+    /// Serves until a stop signal, then drains (see the `drain` module), stops the
     /// background workers and the listener, and closes the pool. A stop
     /// through [`Self::handle`] skips the drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

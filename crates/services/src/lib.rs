@@ -1,13 +1,17 @@
 //! The use cases of Trellis: one implementation of each driving port
 //! ([`AccountService`], [`ProjectService`], [`AdminService`],
+//! [`SessionService`], [`Revocations`], [`HealthService`],
 //! [`RequestLimiter`]), written only against the driven ports, plus the
-//! production [`PasswordHasher`] (bcrypt) and [`Clock`] (the system clock).
-//!
-//! [`RequestLimiter`]: trellis_ports::RequestLimiter
+//! production [`Clock`] (the system clock). The bcrypt hasher is an adapter
+//! of its own (`trellis-password`).
 //!
 //! [`AccountService`]: trellis_ports::AccountService
 //! [`ProjectService`]: trellis_ports::ProjectService
 //! [`AdminService`]: trellis_ports::AdminService
+//! [`SessionService`]: trellis_ports::SessionService
+//! [`Revocations`]: trellis_ports::Revocations
+//! [`HealthService`]: trellis_ports::HealthService
+//! [`RequestLimiter`]: trellis_ports::RequestLimiter
 //! [`Clock`]: trellis_ports::Clock
 
 mod accounts;

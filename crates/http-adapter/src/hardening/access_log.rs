@@ -2,7 +2,7 @@
 //! request is logged under.
 //!
 //! tracing-actix-web's `TracingLogger` opens our own [`RequestSpan`] root
-//! span; [`access_line`] writes the closing line: when the response is
+//! span; `access_line` writes the closing line: when the response is
 //! ready it logs, at `info`, `method`, `route` (the template, `unmatched`
 //! for 404s), `path` (without the query string, which may hold secrets),
 //! `status`, `latency_ms`, `request_id` and `user_id`; and a second line at
