@@ -165,7 +165,11 @@ impl SessionRepository for InMemoryStore {
         Ok(live)
     }
 
-    async fn revoke(&self, user: UserId, id: SessionId) -> Result<bool, RepositoryError> {
+    async fn revoke(
+        &self,
+        user: UserId,
+        id: SessionId,
+    ) -> Result<Option<Revoked>, RepositoryError> {
         let mut state = self.write();
         let now = state.stamp();
         if state
@@ -174,16 +178,15 @@ impl SessionRepository for InMemoryStore {
             .get(&id)
             .is_none_or(|session| session.user_id != user)
         {
-            return Ok(false);
+            return Ok(None);
         }
         let ended = state.sessions.end(id, now);
         drop(state);
-        let found = ended.is_some();
         self.announce(ended);
-        Ok(found)
+        Ok(ended)
     }
 
-    async fn revoke_all(&self, user: UserId) -> Result<u64, RepositoryError> {
+    async fn revoke_all(&self, user: UserId) -> Result<Vec<Revoked>, RepositoryError> {
         let mut state = self.write();
         let now = state.stamp();
         let ids: Vec<SessionId> = state
@@ -198,9 +201,8 @@ impl SessionRepository for InMemoryStore {
             .filter_map(|id| state.sessions.end(id, now))
             .collect();
         drop(state);
-        let count = ended.len() as u64;
-        self.announce(ended);
-        Ok(count)
+        self.announce(ended.iter().copied());
+        Ok(ended)
     }
 
     async fn revoked_since(&self, since: Timestamp) -> Result<Vec<Revoked>, RepositoryError> {

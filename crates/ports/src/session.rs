@@ -82,12 +82,13 @@ pub trait SessionRepository: Send + Sync + 'static {
     /// The user's live sessions (not ended, not expired), newest first.
     async fn active(&self, user: UserId) -> Result<Vec<Session>, RepositoryError>;
 
-    /// Ends one of the user's sessions. `Ok(false)` if the user has no such
-    /// live session.
-    async fn revoke(&self, user: UserId, id: SessionId) -> Result<bool, RepositoryError>;
+    /// Ends one of the user's sessions; when it ended. `Ok(None)` if the
+    /// user has no such live session.
+    async fn revoke(&self, user: UserId, id: SessionId)
+    -> Result<Option<Revoked>, RepositoryError>;
 
-    /// Ends every live session of the user; how many.
-    async fn revoke_all(&self, user: UserId) -> Result<u64, RepositoryError>;
+    /// Ends every live session of the user; the sessions it ended.
+    async fn revoke_all(&self, user: UserId) -> Result<Vec<Revoked>, RepositoryError>;
 
     /// The sessions ended after `since`, for an instance that must rebuild
     /// its list of ended sessions (at start, or after missing notices).

@@ -79,18 +79,15 @@ const REVOKE: Sql = Sql {
     text: "\
 UPDATE sessions SET revoked_at = now()
 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()
-RETURNING id",
+RETURNING id, revoked_at",
     types: &[Type::UUID, Type::UUID],
 };
 
 const REVOKE_ALL: Sql = Sql {
     text: "\
-WITH ended AS (
-    UPDATE sessions SET revoked_at = now()
-    WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
-    RETURNING id
-)
-SELECT count(*) FROM ended",
+UPDATE sessions SET revoked_at = now()
+WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+RETURNING id, revoked_at",
     types: &[Type::UUID],
 };
 
@@ -174,29 +171,21 @@ impl SessionRepository for PgStore {
         &self,
         user: UserId,
         id: trellis_domain::SessionId,
-    ) -> Result<bool, RepositoryError> {
+    ) -> Result<Option<Revoked>, RepositoryError> {
         let rows = self
             .rows(&REVOKE, &[&id.as_uuid(), &user.as_uuid()])
             .await?;
-        Ok(!rows.is_empty())
+        rows.first().map(revoked_from).transpose()
     }
 
-    async fn revoke_all(&self, user: UserId) -> Result<u64, RepositoryError> {
+    async fn revoke_all(&self, user: UserId) -> Result<Vec<Revoked>, RepositoryError> {
         let rows = self.rows(&REVOKE_ALL, &[&user.as_uuid()]).await?;
-        count(&rows)
+        rows.iter().map(revoked_from).collect()
     }
 
     async fn revoked_since(&self, since: Timestamp) -> Result<Vec<Revoked>, RepositoryError> {
         let rows = self.rows(&REVOKED_SINCE, &[&since]).await?;
-        rows.iter()
-            .map(|row| {
-                let id: Uuid = row.try_get("id").map_err(failure::from_query)?;
-                Ok(Revoked {
-                    id: id.into(),
-                    at: row.try_get("revoked_at").map_err(failure::from_query)?,
-                })
-            })
-            .collect()
+        rows.iter().map(revoked_from).collect()
     }
 
     async fn sweep(&self, before: Timestamp) -> Result<u64, RepositoryError> {
@@ -210,6 +199,15 @@ fn count(rows: &[Row]) -> Result<u64, RepositoryError> {
         .try_get(0)
         .map_err(failure::from_query)?;
     Ok(u64::try_from(count).unwrap_or_default())
+}
+
+/// An ended session from a row of `id` and `revoked_at`.
+fn revoked_from(row: &Row) -> Result<Revoked, RepositoryError> {
+    let id: Uuid = row.try_get("id").map_err(failure::from_query)?;
+    Ok(Revoked {
+        id: id.into(),
+        at: row.try_get("revoked_at").map_err(failure::from_query)?,
+    })
 }
 
 /// A session from a row holding the columns the statements above return.

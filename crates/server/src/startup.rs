@@ -143,7 +143,12 @@ impl Application {
                 AccountsService::new(store.users.clone(), Arc::clone(&hasher), issuer.clone())
                     .with_login_throttle(throttle),
             ),
-            sessions: Arc::new(SessionsService::new(issuer, store.users.clone(), hasher)),
+            sessions: Arc::new(SessionsService::new(
+                issuer,
+                store.users.clone(),
+                hasher,
+                Arc::clone(&revocations),
+            )),
             revocations,
             projects: Arc::new(ProjectsService::new(store.projects.clone(), clock)),
             admin: Arc::new(AdminUsersService::new(store.users.clone())),

@@ -136,28 +136,45 @@ fn write_readable(path: &Path, contents: &str) {
 
 /// Trellis on `database` through `bouncer`. Migrations are not run through
 /// the pooler (their session-level advisory lock needs one session): the
-/// test database is cloned from a migrated template.
+/// test database is cloned from a migrated template. The `LISTEN`
+/// connection goes straight to PostgreSQL, as the README tells operators:
+/// a transaction-pooled connection cannot keep a `LISTEN`.
 async fn trellis_via(
     bouncer: &PgBouncer,
     database: TestDatabase,
     prepared_statements: bool,
 ) -> TestApp {
     let url = database.url_via(bouncer.addr);
+    let direct = database.url().to_owned();
+    another_via(&url, &direct, prepared_statements, Some(database)).await
+}
+
+/// Trellis on the pooled `url`, listening on `direct`; `database`, when
+/// given, is dropped with it.
+async fn another_via(
+    url: &str,
+    direct: &str,
+    prepared_statements: bool,
+    database: Option<TestDatabase>,
+) -> TestApp {
     let prepared = prepared_statements.to_string();
     let settings = [
-        ("DATABASE_URL", url.as_str()),
+        ("DATABASE_URL", url),
+        ("DATABASE_LISTEN_URL", direct),
         ("DB_PREPARED_STATEMENTS", prepared.as_str()),
         ("DB_POOL_MAX", TRELLIS_POOL),
         ("RUN_MIGRATIONS", "false"),
     ];
-    TestApp::start(&settings, Some(database)).await
+    TestApp::start(&settings, database).await
 }
 
 #[actix_web::test]
 async fn the_quick_start_walk_and_a_burst_through_transaction_pooling() {
     let database = TestDatabase::create().await;
     let bouncer = PgBouncer::start(&database);
+    let (url, direct) = (database.url_via(bouncer.addr), database.url().to_owned());
     let app = trellis_via(&bouncer, database, false).await;
+    let other = another_via(&url, &direct, false, None).await;
 
     let token = support::walk_the_quick_start(&app).await;
 
@@ -186,6 +203,27 @@ async fn the_quick_start_walk_and_a_burst_through_transaction_pooling() {
     assert!(failed.is_empty(), "{failed:?}\n{}", bouncer.log());
     let list = app.get("/api/projects?limit=1", Some(&token)).await;
     assert_eq!(list.body["total"], 16, "{list:?}");
+
+    // A logout through the pooler: refused at once where it was answered,
+    // and heard by the other instance on its direct LISTEN connection.
+    assert_eq!(other.get("/api/me", Some(&token)).await.status, 200);
+    let logout = app
+        .call(Method::POST, "/api/logout", Some(&token), None)
+        .await;
+    assert_eq!(logout.status, 204, "{logout:?}");
+    let here = app.get("/api/me", Some(&token)).await;
+    assert_eq!(here.error(), "Token revoked", "{here:?}");
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let there = other.get("/api/me", Some(&token)).await;
+        if there.status == 401 {
+            assert_eq!(there.error(), "Token revoked", "{there:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still served: {there:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    other.stop().await;
     app.stop().await;
 }
 

@@ -213,7 +213,12 @@ fn state_with(
     });
     AppState {
         accounts: Arc::new(accounts),
-        sessions: Arc::new(SessionsService::new(issuer, store.clone(), hasher)),
+        sessions: Arc::new(SessionsService::new(
+            issuer,
+            store.clone(),
+            hasher,
+            Arc::clone(&revocations),
+        )),
         revocations,
         projects: Arc::new(ProjectsService::new(store.clone(), Arc::new(FixedClock))),
         admin: Arc::new(AdminUsersService::new(store)),

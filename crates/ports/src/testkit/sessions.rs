@@ -210,23 +210,34 @@ pub async fn sessions_end_one_or_all_and_only_the_owners(repos: Repos) {
         .create(new_session(bob.id, 3, 30))
         .await
         .unwrap();
-    assert!(
-        !repos.sessions.revoke(bob.id, one.id).await.unwrap(),
+    assert_eq!(
+        repos.sessions.revoke(bob.id, one.id).await.unwrap(),
+        None,
         "not bob's"
     );
-    assert!(repos.sessions.revoke(ada.id, one.id).await.unwrap());
-    assert!(
-        !repos.sessions.revoke(ada.id, one.id).await.unwrap(),
+    let ended_one = repos.sessions.revoke(ada.id, one.id).await.unwrap();
+    assert_eq!(ended_one.map(|revoked| revoked.id), Some(one.id));
+    assert_eq!(
+        repos.sessions.revoke(ada.id, one.id).await.unwrap(),
+        None,
         "already ended"
     );
-    assert!(
-        !repos
+    assert_eq!(
+        repos
             .sessions
             .revoke(ada.id, SessionId::generate())
             .await
-            .unwrap()
+            .unwrap(),
+        None
     );
-    assert_eq!(repos.sessions.revoke_all(ada.id).await.unwrap(), 1);
+    let ended_all = repos.sessions.revoke_all(ada.id).await.unwrap();
+    assert_eq!(
+        ended_all
+            .iter()
+            .map(|revoked| revoked.id)
+            .collect::<Vec<_>>(),
+        [two.id]
+    );
     assert!(repos.sessions.active(ada.id).await.unwrap().is_empty());
     assert_eq!(repos.sessions.active(bob.id).await.unwrap().len(), 1);
     let mut ended: Vec<SessionId> = repos

@@ -5,15 +5,22 @@ use awc::http::StatusCode;
 use serde_json::Value;
 use std::{
     net::SocketAddr,
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     time::{Duration, Instant},
 };
 
-/// The binary under test: `TRELLIS_BINARY` (say, a release build), else
+/// The binary under test: `TRELLIS_BINARY` (say, a release build; a
+/// relative path is read from the workspace root, where the command was
+/// typed, not from this package's directory where cargo runs tests), else
 /// the one cargo built for these tests.
-pub fn program() -> String {
-    std::env::var("TRELLIS_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_trellis").to_owned())
+pub fn program() -> PathBuf {
+    match std::env::var("TRELLIS_BINARY") {
+        Ok(path) => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path),
+        Err(_) => PathBuf::from(env!("CARGO_BIN_EXE_trellis")),
+    }
 }
 
 /// A `trellis` process with exactly these variables (nothing inherited but

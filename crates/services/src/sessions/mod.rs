@@ -13,7 +13,8 @@ use issuer::digest;
 use std::sync::Arc;
 use trellis_domain::{ClientInfo, Password, RefreshToken, Session, SessionId, UserId, Violation};
 use trellis_ports::{
-    Actor, Grant, PasswordHasher, Resource, Rotation, ServiceError, SessionService, UserRepository,
+    Actor, Grant, PasswordHasher, Resource, Revoked, Rotation, ServiceError, SessionService,
+    UserRepository,
 };
 
 /// The [`SessionService`] of Trellis.
@@ -22,6 +23,7 @@ pub struct SessionsService {
     issuer: SessionIssuer,
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    ended: Arc<RevocationList>,
 }
 
 impl std::fmt::Debug for SessionsService {
@@ -34,17 +36,34 @@ impl std::fmt::Debug for SessionsService {
 
 impl SessionsService {
     /// Sessions opened by `issuer` for the accounts in `users`, whose
-    /// passwords `hasher` checks.
+    /// passwords `hasher` checks. What this instance ends goes into `ended`
+    /// at once, not only when the feed tells of it: the instance that
+    /// answered a logout refuses the token from its next request on, even
+    /// while its feed is down.
     pub fn new(
         issuer: SessionIssuer,
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        ended: Arc<RevocationList>,
     ) -> Self {
         Self {
             issuer,
             users,
             hasher,
+            ended,
         }
+    }
+
+    fn record(&self, ended: impl IntoIterator<Item = Revoked>) {
+        for revoked in ended {
+            self.ended.insert(revoked.id, revoked.at);
+        }
+    }
+
+    async fn end_every_session(&self, user: UserId) -> Result<(), ServiceError> {
+        let ended = self.issuer.sessions.revoke_all(user).await?;
+        self.record(ended);
+        Ok(())
     }
 
     async fn grant(
@@ -108,16 +127,14 @@ impl SessionService for SessionsService {
     }
 
     async fn end(&self, actor: &Actor, session: SessionId) -> Result<(), ServiceError> {
-        if self.issuer.sessions.revoke(actor.id, session).await? {
-            Ok(())
-        } else {
-            Err(ServiceError::NotFound(Resource::Session))
-        }
+        let ended = self.issuer.sessions.revoke(actor.id, session).await?;
+        let ended = ended.ok_or(ServiceError::NotFound(Resource::Session))?;
+        self.record([ended]);
+        Ok(())
     }
 
     async fn end_all(&self, actor: &Actor) -> Result<(), ServiceError> {
-        self.issuer.sessions.revoke_all(actor.id).await?;
-        Ok(())
+        self.end_every_session(actor.id).await
     }
 
     async fn change_password(
@@ -151,7 +168,7 @@ impl SessionService for SessionsService {
         }
         let hash = self.hasher.hash(new).await?;
         self.users.set_password_hash(user.id, hash).await?;
-        self.issuer.sessions.revoke_all(user.id).await?;
+        self.end_every_session(user.id).await?;
         self.issuer.open(user, client).await
     }
 
@@ -160,7 +177,6 @@ impl SessionService for SessionsService {
         if self.users.find_by_id(user).await?.is_none() {
             return Err(ServiceError::NotFound(Resource::User));
         }
-        self.issuer.sessions.revoke_all(user).await?;
-        Ok(())
+        self.end_every_session(user).await
     }
 }
