@@ -3,7 +3,14 @@
 use crate::{PgError, PgSettings, failure, tls};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
-use std::time::{Duration, Instant};
+use std::{
+    cell::Cell,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 use tokio_postgres::{
     NoTls, Row,
     types::{ToSql, Type},
@@ -37,12 +44,19 @@ const PING: Sql = Sql {
 
 /// PostgreSQL behind a connection pool. Cheap to clone: clones share the pool.
 ///
+/// The pool may be split in shards, one per thread that serves requests
+/// ([`PgStore::connect_sharded`], [`PgStore::serve_from_this_thread`]): a
+/// connection's driver task runs on the thread that opened it, so a thread
+/// that only takes connections from its own shard never wakes another
+/// thread to send a query or read its rows.
+///
 /// Implements [`UserRepository`](trellis_ports::UserRepository),
 /// [`ProjectRepository`](trellis_ports::ProjectRepository) and
 /// [`StoreHealth`](trellis_ports::StoreHealth).
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool,
+    shards: Arc<[Pool]>,
+    next_worker: Arc<AtomicUsize>,
     connect_timeout: Duration,
     query_timeout: Duration,
     slow_query: Duration,
@@ -52,7 +66,7 @@ pub struct PgStore {
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore")
-            .field("pool", &self.pool.status())
+            .field("pool", &self.pool_stats())
             .finish_non_exhaustive()
     }
 }
@@ -65,27 +79,53 @@ impl PgStore {
     /// Must be called within a Tokio runtime: a background task closes
     /// connections idle for longer than [`PgSettings::idle_timeout`].
     pub fn connect(settings: PgSettings) -> Result<Self, PgError> {
+        Self::connect_sharded(settings, 1)
+    }
+
+    /// Like [`PgStore::connect`], with the pool split for `workers`
+    /// threads that serve requests: each that calls
+    /// [`PgStore::serve_from_this_thread`] gets a shard of its own (the
+    /// connections shared out evenly), and every other thread (start-up,
+    /// background tasks) shares one more shard of a single connection.
+    /// With fewer connections than workers + 1 the pool is not split.
+    pub fn connect_sharded(settings: PgSettings, workers: usize) -> Result<Self, PgError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| PgError::Pool("PgStore::connect needs a Tokio runtime".into()))?;
+        let sizes: Vec<usize> = if workers >= 1 && settings.pool_max > workers {
+            let serving = settings.pool_max - 1;
+            std::iter::once(1)
+                .chain((0..workers).map(|n| serving / workers + usize::from(n < serving % workers)))
+                .collect()
+        } else {
+            vec![settings.pool_max]
+        };
         let config = client_config(&settings)?;
-        let manager_config = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        };
-        let manager = match tls::connector(&settings.connection)? {
-            Some(tls) => Manager::from_config(config, tls, manager_config),
-            None => Manager::from_config(config, NoTls, manager_config),
-        };
-        let pool = Pool::builder(manager)
-            .max_size(settings.pool_max)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(settings.connect_timeout))
-            .create_timeout(Some(settings.connect_timeout))
-            .recycle_timeout(Some(settings.connect_timeout))
-            .build()
-            .map_err(|e| PgError::Pool(e.to_string()))?;
-        runtime.spawn(close_idle(pool.weak(), settings.idle_timeout));
+        let connector = tls::connector(&settings.connection)?;
+        let pools = sizes
+            .into_iter()
+            .map(|size| {
+                let manager_config = ManagerConfig {
+                    recycling_method: RecyclingMethod::Fast,
+                };
+                let manager = match &connector {
+                    Some(tls) => Manager::from_config(config.clone(), tls.clone(), manager_config),
+                    None => Manager::from_config(config.clone(), NoTls, manager_config),
+                };
+                let pool = Pool::builder(manager)
+                    .max_size(size)
+                    .runtime(Runtime::Tokio1)
+                    .wait_timeout(Some(settings.connect_timeout))
+                    .create_timeout(Some(settings.connect_timeout))
+                    .recycle_timeout(Some(settings.connect_timeout))
+                    .build()
+                    .map_err(|e| PgError::Pool(e.to_string()))?;
+                runtime.spawn(close_idle(pool.weak(), settings.idle_timeout));
+                Ok(pool)
+            })
+            .collect::<Result<Vec<_>, PgError>>()?;
         Ok(Self {
-            pool,
+            shards: pools.into(),
+            next_worker: Arc::default(),
             connect_timeout: settings.connect_timeout,
             query_timeout: settings.query_timeout,
             slow_query: settings.slow_query,
@@ -97,7 +137,25 @@ impl PgStore {
     /// they are returned, and later calls answer
     /// [`RepositoryError::Unavailable`].
     pub fn close(&self) {
-        self.pool.close();
+        for pool in self.shards.iter() {
+            pool.close();
+        }
+    }
+
+    /// Makes the calling thread, one that serves requests, take its
+    /// connections from a shard of its own from now on (the next one, in
+    /// turn, when there are more such threads than shards).
+    pub fn serve_from_this_thread(&self) {
+        if self.shards.len() > 1 {
+            let workers = self.shards.len() - 1;
+            let next = self.next_worker.fetch_add(1, Ordering::Relaxed);
+            SHARD.set(1 + next % workers);
+        }
+    }
+
+    /// The calling thread's shard.
+    fn pool(&self) -> &Pool {
+        &self.shards[SHARD.get() % self.shards.len()]
     }
 
     /// Runs one constant, parameterised statement on a pooled connection
@@ -163,7 +221,7 @@ impl PgStore {
 
     /// A pooled connection.
     pub(crate) async fn client(&self) -> Result<Object, RepositoryError> {
-        self.pool.get().await.map_err(failure::from_pool)
+        self.pool().get().await.map_err(failure::from_pool)
     }
 }
 
@@ -177,14 +235,28 @@ impl StoreHealth for PgStore {
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {
-        let status = self.pool.status();
-        Some(PoolStats {
-            max_size: status.max_size,
-            size: status.size,
-            available: status.available,
-            waiting: status.waiting,
-        })
+        let empty = PoolStats {
+            max_size: 0,
+            size: 0,
+            available: 0,
+            waiting: 0,
+        };
+        Some(self.shards.iter().fold(empty, |sum, pool| {
+            let status = pool.status();
+            PoolStats {
+                max_size: sum.max_size + status.max_size,
+                size: sum.size + status.size,
+                available: sum.available + status.available,
+                waiting: sum.waiting + status.waiting,
+            }
+        }))
     }
+}
+
+thread_local! {
+    /// The shard the calling thread takes connections from: 0, the shared
+    /// one, unless [`PgStore::serve_from_this_thread`] said otherwise.
+    static SHARD: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The row an `INSERT ... RETURNING` always yields.

@@ -139,5 +139,5 @@ fn database(config: &Config) -> Result<Store, Failure> {
     let database = config.database.as_ref().ok_or_else(|| {
         Failure::usage("invalid configuration: DATABASE_URL: is required for this command")
     })?;
-    Store::postgres(&database.settings).map_err(Failure::runtime)
+    Store::postgres(&database.settings, 0).map_err(Failure::runtime)
 }

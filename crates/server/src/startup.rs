@@ -75,7 +75,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let store = match &config.database {
             Some(database) => {
-                let store = Store::postgres(&database.settings)?;
+                let store = Store::postgres(&database.settings, config.server.workers)?;
                 if let (true, Some(pg)) = (database.run_migrations, store.as_postgres()) {
                     trellis_postgres::migrate(pg).await?;
                 }
@@ -167,21 +167,26 @@ impl Application {
         )?;
         let connections = Connections::default();
         let counted = connections.clone();
-        let server = HttpServer::new(move || trellis_http::app(state.clone(), hardening.clone()))
-            .workers(server_config.workers)
-            .client_request_timeout(server_config.client_request_timeout)
-            .keep_alive(server_config.keep_alive)
-            .max_connections(server_config.max_connections)
-            .shutdown_timeout(server_config.shutdown_timeout.as_secs())
-            // Stop signals start a drain (`run_until_stopped`), not actix's
-            // own shutdown, which closes the listener at once.
-            .disable_signals()
-            // A client that closes its side is gone: its request's future is
-            // dropped (so a login queued for bcrypt is never hashed) rather
-            // than served to nobody.
-            .h1_allow_half_closed(false)
-            .on_connect(move |_, extensions| counted.opened(extensions))
-            .listen(socket)?;
+        let serving = store.clone();
+        let server = HttpServer::new(move || {
+            // Runs once on each worker thread, as it starts.
+            serving.serve_from_this_thread();
+            trellis_http::app(state.clone(), hardening.clone())
+        })
+        .workers(server_config.workers)
+        .client_request_timeout(server_config.client_request_timeout)
+        .keep_alive(server_config.keep_alive)
+        .max_connections(server_config.max_connections)
+        .shutdown_timeout(server_config.shutdown_timeout.as_secs())
+        // Stop signals start a drain (`run_until_stopped`), not actix's
+        // own shutdown, which closes the listener at once.
+        .disable_signals()
+        // A client that closes its side is gone: its request's future is
+        // dropped (so a login queued for bcrypt is never hashed) rather
+        // than served to nobody.
+        .h1_allow_half_closed(false)
+        .on_connect(move |_, extensions| counted.opened(extensions))
+        .listen(socket)?;
         let port = listener.local_addr()?.port();
         let server = server.run();
         tracing::info!(port, store = ?store, "trellis listening");

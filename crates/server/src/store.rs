@@ -67,9 +67,11 @@ impl Store {
         }
     }
 
-    /// A pool on PostgreSQL. Does not wait for the server to answer.
-    pub fn postgres(settings: &PgSettings) -> Result<Self, PgError> {
-        let store = PgStore::connect(settings.clone())?;
+    /// A pool on PostgreSQL, split for `workers` threads serving requests
+    /// (see [`Store::serve_from_this_thread`]). Does not wait for the server
+    /// to answer.
+    pub fn postgres(settings: &PgSettings, workers: usize) -> Result<Self, PgError> {
+        let store = PgStore::connect_sharded(settings.clone(), workers)?;
         let shared = Arc::new(store.clone());
         Ok(Self {
             users: shared.clone(),
@@ -78,6 +80,15 @@ impl Store {
             health: shared,
             backend: Backend::Postgres(store),
         })
+    }
+
+    /// Called on each thread that serves requests: on PostgreSQL it takes
+    /// its connections from a shard of the pool of its own, so that their
+    /// driver tasks run on it (no cross-thread wake-up per query).
+    pub fn serve_from_this_thread(&self) {
+        if let Backend::Postgres(store) = &self.backend {
+            store.serve_from_this_thread();
+        }
     }
 
     /// The PostgreSQL store, when that is what this is.
