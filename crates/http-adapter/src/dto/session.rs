@@ -9,7 +9,7 @@ use super::{
 use crate::{
     ApiError, TokenKeys,
     body::{Body, Field, Fields, FromFields, Kind},
-    openapi::schemas::{NO_NUL, text},
+    openapi::schemas::text,
 };
 use serde::Serialize;
 use trellis_domain::{Password, RefreshToken, Session, SessionId, Timestamp, Violation};
@@ -45,7 +45,7 @@ fn refresh_token() -> RefOr<Schema> {
     text("The refresh token of the last answer that carried one.")
         .min_length(Some(1))
         .max_length(Some(512))
-        .pattern(Some(NO_NUL))
+        .pattern(Some("^[!-~]+$"))
         .examples(["kq3Yq2cO0oS6v1Vq1o0vTqg6p4yQ0y0b0m0Y3k7i2d8"])
         .into()
 }
