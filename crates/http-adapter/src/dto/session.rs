@@ -114,8 +114,11 @@ impl TokenPair {
 
 /// `{"user", "token", "refresh_token", "expires_in"}`: the answer to signing
 /// up or logging in (the [`TokenPair`] and the user; flat, as the old
-/// service's clients read `user` and `token` side by side).
+/// service's clients read `user` and `token` side by side). Named
+/// `Session` in the OpenAPI document, as it was before sessions were listed:
+/// clients generated from the old document keep compiling.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SignedIn {
     /// Who is now logged in.
     pub user: UserView,
