@@ -1,5 +1,6 @@
 use super::*;
 use secrecy::ExposeSecret;
+use trellis_postgres::SslMode;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_source(&vars.iter().copied().collect())
