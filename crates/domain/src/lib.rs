@@ -28,6 +28,7 @@
 mod draft;
 mod email;
 mod id;
+mod listing;
 mod page;
 mod password;
 mod project;
@@ -38,6 +39,9 @@ mod violation;
 pub use draft::Draft;
 pub use email::Email;
 pub use id::{ProjectId, SessionId, UserId};
+pub use listing::{
+    Direction, Position, ProjectFilter, ProjectSort, SearchQuery, SortKey, SortValue, StatusSet,
+};
 pub use page::{Page, PageRequest};
 pub use password::{Password, PasswordHash};
 pub use project::{

@@ -7,8 +7,8 @@ use std::{
     collections::{BTreeMap, HashMap},
 };
 use trellis_domain::{
-    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus, Timestamp,
-    UserId,
+    NewProject, Page, PageRequest, Position, Project, ProjectFilter, ProjectId, ProjectPatch,
+    ProjectSort, Timestamp, UserId,
 };
 use trellis_ports::{ProjectRepository, RepositoryError};
 
@@ -35,6 +35,20 @@ impl Projects {
             .get(&id)
             .filter(|(stored_owner, _)| *stored_owner == owner)
             .map(|(_, key)| *key)
+    }
+
+    /// `owner`'s projects that `filter` shows, in `sort` order.
+    fn listed(&self, owner: UserId, filter: &ProjectFilter, sort: ProjectSort) -> Vec<&Project> {
+        let mut listed: Vec<(Position, &Project)> = self
+            .by_owner
+            .get(&owner)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .filter(|project| filter.matches(project))
+            .map(|project| (sort.position_of(project), project))
+            .collect();
+        listed.sort_by(|(a, _), (b, _)| sort.compare(a, b));
+        listed.into_iter().map(|(_, project)| project).collect()
     }
 
     fn get_mut(&mut self, owner: UserId, id: ProjectId) -> Option<&mut Project> {
@@ -122,35 +136,41 @@ impl ProjectRepository for InMemoryStore {
     async fn page(
         &self,
         owner: UserId,
-        status: Option<ProjectStatus>,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
         request: PageRequest,
     ) -> Result<Page<Project>, RepositoryError> {
         let state = self.read();
-        let Some(owned) = state.projects.by_owner.get(&owner) else {
-            return Ok(Page {
-                items: Vec::new(),
-                total: 0,
-                request,
-            });
-        };
-        let matching = || {
-            owned
-                .values()
-                .filter(move |project| status.is_none_or(|status| project.status == status))
-        };
-        let total = match status {
-            None => owned.len(),
-            Some(_) => matching().count(),
-        };
-        let items = matching()
+        let listed = state.projects.listed(owner, filter, sort);
+        let items = listed
+            .iter()
             .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
             .take(request.limit() as usize)
-            .cloned()
+            .map(|project| (*project).clone())
             .collect();
         Ok(Page {
             items,
-            total: total as u64,
+            total: listed.len() as u64,
             request,
         })
+    }
+
+    async fn page_after(
+        &self,
+        owner: UserId,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
+        after: &Position,
+        limit: u32,
+    ) -> Result<Vec<Project>, RepositoryError> {
+        let state = self.read();
+        Ok(state
+            .projects
+            .listed(owner, filter, sort)
+            .into_iter()
+            .filter(|project| sort.is_after(project, after))
+            .take(limit as usize)
+            .cloned()
+            .collect())
     }
 }

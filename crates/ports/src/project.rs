@@ -3,7 +3,8 @@
 use crate::RepositoryError;
 use async_trait::async_trait;
 use trellis_domain::{
-    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus, UserId,
+    NewProject, Page, PageRequest, Position, Project, ProjectFilter, ProjectId, ProjectPatch,
+    ProjectSort, UserId,
 };
 
 /// Stores projects. Every method is scoped to an owner: a project of
@@ -33,14 +34,27 @@ pub trait ProjectRepository: Send + Sync + 'static {
     /// someone else.
     async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError>;
 
-    /// One page of `owner`'s projects, optionally only those with `status`,
-    /// newest first (`created_at` descending, ties by `id` ascending), with
-    /// the total count of matching projects. A page past the end is empty
-    /// but still carries the total.
+    /// One page of `owner`'s projects that `filter` shows, in `sort` order
+    /// (ties by `id` in the same direction, projects without a value for
+    /// the key last), with the total count of matching projects. A page
+    /// past the end is empty but still carries the total.
     async fn page(
         &self,
         owner: UserId,
-        status: Option<ProjectStatus>,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
         request: PageRequest,
     ) -> Result<Page<Project>, RepositoryError>;
+
+    /// At most `limit` of `owner`'s projects that `filter` shows and that
+    /// come after `after` in `sort` order, in that order: a keyset page.
+    /// It MUST cost the same however deep `after` is (no count, no offset).
+    async fn page_after(
+        &self,
+        owner: UserId,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
+        after: &Position,
+        limit: u32,
+    ) -> Result<Vec<Project>, RepositoryError>;
 }

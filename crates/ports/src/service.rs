@@ -2,12 +2,12 @@
 //! nothing of HTTP or tokens: the caller is an [`Actor`] the adapter has
 //! already authenticated.
 
-use crate::{BoxError, Grant, HashError, RepositoryError};
+use crate::{BoxError, Grant, HashError, ProjectList, ProjectListing, RepositoryError};
 use async_trait::async_trait;
 use std::time::Duration;
 use trellis_domain::{
     ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, Project,
-    ProjectId, ProjectPatch, ProjectStatus, Role, SessionId, User, UserId, Violation,
+    ProjectId, ProjectPatch, Role, SessionId, User, UserId, Violation,
 };
 
 /// Who is calling, as established by authentication.
@@ -152,13 +152,14 @@ pub trait AccountService: Send + Sync + 'static {
 /// [`ServiceError::NotFound`], whatever the caller's role.
 #[async_trait]
 pub trait ProjectService: Send + Sync + 'static {
-    /// A page of the caller's projects, optionally filtered by status.
+    /// A page of the caller's projects, sorted and filtered as asked.
+    /// [`ServiceError::Validation`] for a cursor the server did not make
+    /// (`cursor: is invalid`) or one made with another sort or filter.
     async fn list(
         &self,
         actor: &Actor,
-        status: Option<ProjectStatus>,
-        request: PageRequest,
-    ) -> Result<Page<Project>, ServiceError>;
+        listing: ProjectListing,
+    ) -> Result<ProjectList, ServiceError>;
 
     /// Creates a project owned by the caller from the fields of `draft`
     /// (`name` required). [`ServiceError::Validation`] with every violation:

@@ -74,7 +74,8 @@ async fn a_server_that_never_answers_is_unavailable_within_the_connect_timeout()
     unavailable_in_time(ProjectRepository::page(
         &store,
         UserId::generate(),
-        None,
+        &trellis_domain::ProjectFilter::default(),
+        trellis_domain::ProjectSort::default(),
         PageRequest::default(),
     ))
     .await;

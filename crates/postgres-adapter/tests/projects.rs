@@ -5,8 +5,8 @@ mod support;
 use support::{named, user};
 use time::macros::date;
 use trellis_domain::{
-    Budget, Change, Deadline, Description, NewProject, PageRequest, ProjectId, ProjectName,
-    ProjectPatch, ProjectStatus, UserId,
+    Budget, Change, Deadline, Description, NewProject, PageRequest, ProjectFilter, ProjectId,
+    ProjectName, ProjectPatch, ProjectSort, ProjectStatus, StatusSet, UserId,
 };
 use trellis_ports::{ProjectRepository, RepositoryError};
 use trellis_postgres::testkit::TestDatabase;
@@ -304,7 +304,8 @@ async fn pages_filter_by_status_newest_first_with_totals() {
                 .unwrap(),
         );
     }
-    // Give two projects the same instant: the lower id comes first.
+    // Give two projects the same instant: newest first, ties by id in the
+    // same direction (descending), as every sort breaks them.
     db.client()
         .await
         .execute(
@@ -318,14 +319,19 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     } else {
         (4, 2)
     };
-    let newest_first = [low, high, 6, 5, 3, 1, 0].map(|i| created[i].id);
+    let newest_first = [high, low, 6, 5, 3, 1, 0].map(|i| created[i].id);
 
     let mut seen = Vec::new();
     for number in 1..=3 {
-        let page =
-            ProjectRepository::page(&store, ada.id, None, PageRequest::new(number, 3).unwrap())
-                .await
-                .unwrap();
+        let page = ProjectRepository::page(
+            &store,
+            ada.id,
+            &ProjectFilter::default(),
+            ProjectSort::default(),
+            PageRequest::new(number, 3).unwrap(),
+        )
+        .await
+        .unwrap();
         assert_eq!(page.total, 7);
         assert_eq!(page.total_pages(), 3);
         seen.extend(page.items.iter().map(|p| p.id));
@@ -335,7 +341,11 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     let active = ProjectRepository::page(
         &store,
         ada.id,
-        Some(ProjectStatus::Active),
+        &ProjectFilter {
+            statuses: StatusSet::only(ProjectStatus::Active),
+            search: None,
+        },
+        ProjectSort::default(),
         PageRequest::new(1, 10).unwrap(),
     )
     .await
@@ -359,7 +369,11 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     let completed = ProjectRepository::page(
         &store,
         ada.id,
-        Some(ProjectStatus::Completed),
+        &ProjectFilter {
+            statuses: StatusSet::only(ProjectStatus::Completed),
+            search: None,
+        },
+        ProjectSort::default(),
         PageRequest::default(),
     )
     .await
@@ -369,7 +383,11 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     let past_the_end = ProjectRepository::page(
         &store,
         ada.id,
-        Some(ProjectStatus::Archived),
+        &ProjectFilter {
+            statuses: StatusSet::only(ProjectStatus::Archived),
+            search: None,
+        },
+        ProjectSort::default(),
         PageRequest::new(2, 3).unwrap(),
     )
     .await

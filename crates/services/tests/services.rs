@@ -3,18 +3,18 @@
 
 use std::{sync::Arc, time::Instant};
 use trellis_domain::{
-    ClientInfo, Draft, Email, FullName, PageRequest, Password, ProfilePatch, ProjectName,
-    ProjectPatch, ProjectStatus, Role, UserId,
+    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, ProjectName,
+    ProjectPatch, ProjectStatus, Role, StatusSet, UserId,
 };
 use trellis_memory::InMemoryStore;
 use trellis_password::BcryptHasher;
 use trellis_ports::{
-    AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
-    UserRepository,
+    AccountService, Actor, AdminService, ListingWindow, ProjectList, ProjectListing,
+    ProjectService, Registration, Resource, ServiceError, UserRepository,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, ProjectsService, RefreshKey, SessionIssuer, SessionPolicy,
-    SystemClock,
+    AccountsService, AdminUsersService, CursorKey, ProjectsService, RefreshKey, SessionIssuer,
+    SessionPolicy, SystemClock,
 };
 
 struct World {
@@ -29,9 +29,23 @@ fn world_with_cost(cost: u32) -> World {
     let hasher = Arc::new(BcryptHasher::new(cost).unwrap());
     World {
         accounts: AccountsService::new(store.clone(), hasher, issuer(&store)),
-        projects: ProjectsService::new(store.clone(), Arc::new(SystemClock)),
+        projects: ProjectsService::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            CursorKey::derive(b"secret"),
+        ),
         admin: AdminUsersService::new(store.clone()),
         store,
+    }
+}
+
+/// The first page of the projects with `statuses`, in the default order.
+fn listing(statuses: Option<StatusSet>) -> ProjectListing {
+    ProjectListing {
+        sort: None,
+        statuses,
+        search: None,
+        window: ListingWindow::Page(PageRequest::default()),
     }
 }
 
@@ -235,13 +249,15 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     ));
     assert!(not_found(world.projects.delete(&eve, project.id).await));
     assert_eq!(
-        world
-            .projects
-            .list(&eve, None, PageRequest::default())
-            .await
-            .unwrap()
-            .total,
-        0
+        world.projects.list(&eve, listing(None)).await.unwrap(),
+        ProjectList::Page {
+            page: Page {
+                items: vec![],
+                total: 0,
+                request: PageRequest::default()
+            },
+            next_cursor: None
+        }
     );
     assert_eq!(
         world
@@ -255,10 +271,10 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     );
     let active = world
         .projects
-        .list(&ada, Some(ProjectStatus::Active), PageRequest::default())
+        .list(&ada, listing(Some(StatusSet::only(ProjectStatus::Active))))
         .await
         .unwrap();
-    assert_eq!(active.total, 1);
+    assert!(matches!(active, ProjectList::Page { page, .. } if page.total == 1));
     world.projects.delete(&ada, project.id).await.unwrap();
     assert!(not_found(
         world.projects.get(&ada, project.id).await.map(|_| ())

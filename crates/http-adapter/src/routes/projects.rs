@@ -43,7 +43,10 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     tag = "projects",
     operation_id = "list_projects",
     summary = "List my projects",
-    description = "Newest first (`created_at` descending, ties by `id`).",
+    description = "Newest first (`created_at` descending, ties by `id`) unless `sort` says \
+        otherwise. Every answer has `next_cursor`; pass it as `cursor` for the next page at the \
+        same cost however deep (such a page has no `total`, `page` or `totalPages`). A cursor \
+        carries its sort, statuses and `q`: repeating them is optional, changing them is 400.",
     security(("bearer" = [])),
     params(ProjectQuery),
     responses(
@@ -55,11 +58,8 @@ pub(crate) async fn list(
     AuthUser(actor): AuthUser,
     query: ProjectQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state
-        .projects
-        .list(&actor, query.status, query.page)
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(ProjectPage::from(page)))
+    let list = state.projects.list(&actor, query.0).await?;
+    Ok(HttpResponse::Ok().json_utf8(ProjectPage::from(list)))
 }
 
 /// `201 {"project"}`.

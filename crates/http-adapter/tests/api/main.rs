@@ -8,6 +8,7 @@ mod bodies;
 mod hardening;
 mod health;
 mod helpers;
+mod lists;
 mod logs;
 mod openapi;
 mod projects;

@@ -2,10 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::{Repos, deadline, new_user, project_named, user, users::assert_order};
+use super::{
+    Repos, deadline, everything, new_user, only, project_named, user, users::assert_order,
+};
 use crate::RepositoryError;
 use trellis_domain::{
-    Budget, Change, Description, PageRequest, ProjectName, ProjectPatch, ProjectStatus, UserId,
+    Budget, Change, Description, PageRequest, ProjectName, ProjectPatch, ProjectSort,
+    ProjectStatus, UserId,
 };
 
 /// Every field of a project survives storage exactly (budget to the cent).
@@ -81,7 +84,12 @@ pub async fn projects_are_invisible_to_other_owners(repos: Repos) {
     assert!(!repos.projects.delete(eve.id, project.id).await.unwrap());
     let page = repos
         .projects
-        .page(eve.id, None, PageRequest::default())
+        .page(
+            eve.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::default(),
+        )
         .await
         .unwrap();
     assert_eq!(page.total, 0);
@@ -236,7 +244,12 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
     }
     let first = repos
         .projects
-        .page(owner.id, None, PageRequest::new(1, 3).unwrap())
+        .page(
+            owner.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::new(1, 3).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -247,7 +260,12 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
     for page in 1..=3 {
         let slice = repos
             .projects
-            .page(owner.id, None, PageRequest::new(page, 3).unwrap())
+            .page(
+                owner.id,
+                &everything(),
+                ProjectSort::default(),
+                PageRequest::new(page, 3).unwrap(),
+            )
             .await
             .unwrap();
         all.extend(slice.items);
@@ -265,7 +283,8 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
         .projects
         .page(
             owner.id,
-            Some(ProjectStatus::Completed),
+            &only(ProjectStatus::Completed),
+            ProjectSort::default(),
             PageRequest::new(1, 2).unwrap(),
         )
         .await
@@ -282,7 +301,8 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
         .projects
         .page(
             owner.id,
-            Some(ProjectStatus::Archived),
+            &only(ProjectStatus::Archived),
+            ProjectSort::default(),
             PageRequest::default(),
         )
         .await
@@ -302,7 +322,12 @@ pub async fn page_past_the_end_is_empty_but_counts(repos: Repos) {
     }
     let beyond = repos
         .projects
-        .page(owner.id, None, PageRequest::new(5, 2).unwrap())
+        .page(
+            owner.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::new(5, 2).unwrap(),
+        )
         .await
         .unwrap();
     assert!(beyond.items.is_empty());
@@ -341,7 +366,12 @@ pub async fn deleting_a_user_deletes_their_projects(repos: Repos) {
     );
     let page = repos
         .projects
-        .page(ada.id, None, PageRequest::default())
+        .page(
+            ada.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::default(),
+        )
         .await
         .unwrap();
     assert_eq!(page.total, 0);
