@@ -34,6 +34,7 @@ mod password;
 mod project;
 mod session;
 mod user;
+mod version;
 mod violation;
 
 pub use draft::Draft;
@@ -50,6 +51,7 @@ pub use project::{
 };
 pub use session::{ClientInfo, RefreshToken, Session, TokenDigest, UserAgent};
 pub use user::{FullName, NewUser, ProfilePatch, Role, User};
+pub use version::{Precondition, Version};
 pub use violation::{Violation, Violations};
 
 /// A point in time, always handled in UTC.

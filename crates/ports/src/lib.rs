@@ -38,7 +38,7 @@ pub use limits::{
 };
 pub use listing::{ListingWindow, ProjectList, ProjectListing};
 pub use password::{HashError, PasswordHasher, Verification};
-pub use project::ProjectRepository;
+pub use project::{ProjectRepository, Written};
 pub use service::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
 };

@@ -4,8 +4,29 @@ use crate::RepositoryError;
 use async_trait::async_trait;
 use trellis_domain::{
     NewProject, Page, PageRequest, Position, Project, ProjectFilter, ProjectId, ProjectPatch,
-    ProjectSort, UserId,
+    ProjectSort, Timestamp, UserId,
 };
+
+/// What a conditional write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written<T> {
+    /// It was written.
+    Done(T),
+    /// No such project of this owner.
+    Missing,
+    /// The project's version was not an expected one: nothing changed.
+    Stale,
+}
+
+impl<T> Written<T> {
+    /// What was written, if it was.
+    pub fn done(self) -> Option<T> {
+        match self {
+            Self::Done(value) => Some(value),
+            Self::Missing | Self::Stale => None,
+        }
+    }
+}
 
 /// Stores projects. Every method is scoped to an owner: a project of
 /// another user is indistinguishable from a missing one.
@@ -22,17 +43,27 @@ pub trait ProjectRepository: Send + Sync + 'static {
 
     /// Applies the fields that `patch` touches, atomically (a concurrent
     /// update of other fields is never lost), and bumps `updated_at`.
-    /// `Ok(None)` if the project does not exist or belongs to someone else.
+    /// With `expected`, only if the project's `updated_at` is one of those,
+    /// decided in the same atomic step as the write (no other write slips
+    /// in between): [`Written::Stale`] otherwise, and nothing changes.
+    /// [`Written::Missing`] if the project does not exist or belongs to
+    /// someone else.
     async fn update(
         &self,
         owner: UserId,
         id: ProjectId,
         patch: &ProjectPatch,
-    ) -> Result<Option<Project>, RepositoryError>;
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<Project>, RepositoryError>;
 
-    /// Deletes the project. `Ok(false)` if it does not exist or belongs to
-    /// someone else.
-    async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError>;
+    /// Deletes the project, under the same `expected` condition as
+    /// [`Self::update`].
+    async fn delete(
+        &self,
+        owner: UserId,
+        id: ProjectId,
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<()>, RepositoryError>;
 
     /// One page of `owner`'s projects that `filter` shows, in `sort` order
     /// (ties by `id` in the same direction, projects without a value for

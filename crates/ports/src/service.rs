@@ -6,8 +6,8 @@ use crate::{BoxError, Grant, HashError, ProjectList, ProjectListing, RepositoryE
 use async_trait::async_trait;
 use std::time::Duration;
 use trellis_domain::{
-    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, Project,
-    ProjectId, ProjectPatch, Role, SessionId, User, UserId, Violation,
+    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, Precondition, ProfilePatch,
+    Project, ProjectId, ProjectPatch, Role, SessionId, User, UserId, Violation,
 };
 
 /// Who is calling, as established by authentication.
@@ -70,6 +70,10 @@ pub enum ServiceError {
         /// Until the window ends.
         retry_after: Duration,
     },
+    /// A conditional write found the resource at another version than the
+    /// ones expected (`If-Match`); nothing changed.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// A dependency is down or saturated; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -176,16 +180,25 @@ pub trait ProjectService: Send + Sync + 'static {
 
     /// Applies a partial update. [`ServiceError::Validation`] with every
     /// violation: the draft's own, a deadline not after today, an update
-    /// that changes nothing.
+    /// that changes nothing. [`ServiceError::PreconditionFailed`] if the
+    /// project is not at a version `precondition` accepts (decided
+    /// atomically with the write).
     async fn update(
         &self,
         actor: &Actor,
         id: ProjectId,
         draft: Draft<ProjectPatch>,
+        precondition: &Precondition,
     ) -> Result<Project, ServiceError>;
 
-    /// Deletes one of the caller's projects.
-    async fn delete(&self, actor: &Actor, id: ProjectId) -> Result<(), ServiceError>;
+    /// Deletes one of the caller's projects, under `precondition` as
+    /// [`Self::update`].
+    async fn delete(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        precondition: &Precondition,
+    ) -> Result<(), ServiceError>;
 }
 
 /// Managing accounts. Every method answers [`ServiceError::Forbidden`]

@@ -22,9 +22,9 @@ use tokio_postgres::{
 use trellis_domain::{
     Budget, Change, Deadline, Description, Direction, NewProject, Page, PageRequest, Position,
     Project, ProjectFilter, ProjectId, ProjectName, ProjectPatch, ProjectSort, ProjectStatus,
-    SearchQuery, SortKey, SortValue, UserId,
+    SearchQuery, SortKey, SortValue, Timestamp, UserId,
 };
-use trellis_ports::{ProjectRepository, RepositoryError};
+use trellis_ports::{ProjectRepository, RepositoryError, Written};
 use uuid::Uuid;
 
 const INSERT: Sql = Sql {
@@ -55,17 +55,28 @@ FROM projects WHERE id = $1 AND user_id = $2",
 // One fixed statement for every patch, atomic on the row: NULL keeps a
 // required field; a flag says whether an optional one is set (to the next
 // parameter, NULL clearing it). The trigger bumps updated_at.
+//
+// `$11`, when not NULL, lists the versions (updated_at) the write expects:
+// the row is written only if it is at one of them, checked by the UPDATE's
+// own WHERE (re-checked on the newest row version if a concurrent write got
+// there first), so no write slips in between. `found` tells a stale row
+// (found, nothing returned) from a missing one (no row at all).
 const UPDATE: Sql = Sql {
     text: "\
-UPDATE projects
-SET name = COALESCE($3::text, name),
-    status = COALESCE($4::text, status),
-    description = CASE WHEN $5::bool THEN $6::text ELSE description END,
-    budget = CASE WHEN $7::bool THEN $8::int8::numeric / 100 ELSE budget END,
-    deadline = CASE WHEN $9::bool THEN $10::date ELSE deadline END
-WHERE id = $1 AND user_id = $2
-RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
-          deadline, created_at, updated_at",
+WITH target AS (SELECT 1 FROM projects WHERE id = $1 AND user_id = $2),
+updated AS (
+    UPDATE projects
+    SET name = COALESCE($3::text, name),
+        status = COALESCE($4::text, status),
+        description = CASE WHEN $5::bool THEN $6::text ELSE description END,
+        budget = CASE WHEN $7::bool THEN $8::int8::numeric / 100 ELSE budget END,
+        deadline = CASE WHEN $9::bool THEN $10::date ELSE deadline END
+    WHERE id = $1 AND user_id = $2
+      AND ($11::timestamptz[] IS NULL OR updated_at = ANY($11::timestamptz[]))
+    RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
+              deadline, created_at, updated_at
+)
+SELECT true AS found, updated.* FROM target LEFT JOIN updated ON true",
     types: &[
         Type::UUID,
         Type::UUID,
@@ -77,12 +88,22 @@ RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget
         Type::INT8,
         Type::BOOL,
         Type::DATE,
+        Type::TIMESTAMPTZ_ARRAY,
     ],
 };
 
+// The same condition as UPDATE's `$11`, in `$3`.
 const DELETE: Sql = Sql {
-    text: "DELETE FROM projects WHERE id = $1 AND user_id = $2 RETURNING id",
-    types: &[Type::UUID, Type::UUID],
+    text: "\
+WITH target AS (SELECT 1 FROM projects WHERE id = $1 AND user_id = $2),
+deleted AS (
+    DELETE FROM projects
+    WHERE id = $1 AND user_id = $2
+      AND ($3::timestamptz[] IS NULL OR updated_at = ANY($3::timestamptz[]))
+    RETURNING id
+)
+SELECT true AS found, deleted.id FROM target LEFT JOIN deleted ON true",
+    types: &[Type::UUID, Type::UUID, Type::TIMESTAMPTZ_ARRAY],
 };
 
 #[async_trait]
@@ -118,7 +139,8 @@ impl ProjectRepository for PgStore {
         owner: UserId,
         id: ProjectId,
         patch: &ProjectPatch,
-    ) -> Result<Option<Project>, RepositoryError> {
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<Project>, RepositoryError> {
         let name = patch.name.as_ref().map(ProjectName::as_str);
         let status = patch.status.map(ProjectStatus::as_str);
         let (set_description, description) = column(&patch.description, |d| d.as_str());
@@ -138,17 +160,23 @@ impl ProjectRepository for PgStore {
                     &budget,
                     &set_deadline,
                     &deadline,
+                    &expected,
                 ],
             )
             .await?;
-        rows.first().map(project_from).transpose()
+        written(&rows, project_from)
     }
 
-    async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError> {
+    async fn delete(
+        &self,
+        owner: UserId,
+        id: ProjectId,
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<()>, RepositoryError> {
         let rows = self
-            .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid()])
+            .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid(), &expected])
             .await?;
-        Ok(!rows.is_empty())
+        written(&rows, |_| Ok(()))
     }
 
     async fn page(
@@ -259,6 +287,22 @@ fn sort_value(key: SortKey, value: Option<&SortValue>) -> Box<dyn ToSql + Sync +
         (SortKey::Name, None) => Box::new(None::<String>),
         (SortKey::Deadline, None) => Box::new(None::<Date>),
         (SortKey::Budget, None) => Box::new(None::<i64>),
+    }
+}
+
+/// What a conditional write's one row (if any) says: none, the project
+/// is missing; a NULL `id`, it was stale; else what `decode` makes of it.
+fn written<T>(
+    rows: &[Row],
+    decode: impl Fn(&Row) -> Result<T, RepositoryError>,
+) -> Result<Written<T>, RepositoryError> {
+    let Some(row) = rows.first() else {
+        return Ok(Written::Missing);
+    };
+    let id: Option<Uuid> = row.try_get("id").map_err(failure::from_query)?;
+    match id {
+        Some(_) => decode(row).map(Written::Done),
+        None => Ok(Written::Stale),
     }
 }
 

@@ -108,7 +108,7 @@ async fn a_statement_stuck_behind_a_lock_gives_up_after_the_query_timeout() {
         ..ProjectPatch::default()
     };
     let started = Instant::now();
-    let outcome = store.update(ada.id, project.id, &patch).await;
+    let outcome = store.update(ada.id, project.id, &patch, None).await;
     assert!(
         matches!(outcome, Err(RepositoryError::Unavailable(_))),
         "{outcome:?}"
@@ -122,9 +122,10 @@ async fn a_statement_stuck_behind_a_lock_gives_up_after_the_query_timeout() {
 
     // The store keeps working afterwards.
     let updated = store
-        .update(ada.id, project.id, &patch)
+        .update(ada.id, project.id, &patch, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     assert_eq!(updated.status, ProjectStatus::Archived);
 }

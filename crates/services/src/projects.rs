@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use cursor::Cursor;
 use std::sync::Arc;
 use trellis_domain::{
-    Draft, Project, ProjectFilter, ProjectId, ProjectPatch, ProjectSort, Violation, Violations,
+    Draft, Precondition, Project, ProjectFilter, ProjectId, ProjectPatch, ProjectSort, Violation,
+    Violations,
 };
 use trellis_ports::{
     Actor, Clock, ListingWindow, ProjectList, ProjectListing, ProjectRepository, ProjectService,
-    Resource, ServiceError,
+    Resource, ServiceError, Written,
 };
 
 /// The [`ProjectService`] of Trellis. Every call is scoped to the caller:
@@ -152,21 +153,39 @@ impl ProjectService for ProjectsService {
         actor: &Actor,
         id: ProjectId,
         draft: Draft<ProjectPatch>,
+        precondition: &Precondition,
     ) -> Result<Project, ServiceError> {
         let patch = draft
             .into_patch(self.clock.today())
             .map_err(ServiceError::Validation)?;
-        self.projects
-            .update(actor.id, id, &patch)
-            .await?
-            .ok_or(NOT_FOUND)
+        let expected = precondition.changed_of(id.as_uuid());
+        outcome(
+            self.projects
+                .update(actor.id, id, &patch, expected.as_deref())
+                .await?,
+        )
     }
 
-    async fn delete(&self, actor: &Actor, id: ProjectId) -> Result<(), ServiceError> {
-        if self.projects.delete(actor.id, id).await? {
-            Ok(())
-        } else {
-            Err(NOT_FOUND)
-        }
+    async fn delete(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        precondition: &Precondition,
+    ) -> Result<(), ServiceError> {
+        let expected = precondition.changed_of(id.as_uuid());
+        outcome(
+            self.projects
+                .delete(actor.id, id, expected.as_deref())
+                .await?,
+        )
+    }
+}
+
+/// A conditional write's outcome as the caller learns it.
+fn outcome<T>(written: Written<T>) -> Result<T, ServiceError> {
+    match written {
+        Written::Done(value) => Ok(value),
+        Written::Missing => Err(NOT_FOUND),
+        Written::Stale => Err(ServiceError::PreconditionFailed),
     }
 }

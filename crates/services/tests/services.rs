@@ -3,8 +3,8 @@
 
 use std::{sync::Arc, time::Instant};
 use trellis_domain::{
-    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, ProjectName,
-    ProjectPatch, ProjectStatus, Role, StatusSet, UserId,
+    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, Precondition, ProfilePatch,
+    ProjectName, ProjectPatch, ProjectStatus, Role, StatusSet, UserId,
 };
 use trellis_memory::InMemoryStore;
 use trellis_password::BcryptHasher;
@@ -243,11 +243,16 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     assert!(not_found(
         world
             .projects
-            .update(&eve, project.id, rename.clone().into())
+            .update(&eve, project.id, rename.clone().into(), &Precondition::None)
             .await
             .map(|_| ())
     ));
-    assert!(not_found(world.projects.delete(&eve, project.id).await));
+    assert!(not_found(
+        world
+            .projects
+            .delete(&eve, project.id, &Precondition::None)
+            .await
+    ));
     assert_eq!(
         world.projects.list(&eve, listing(None)).await.unwrap(),
         ProjectList::Page {
@@ -262,7 +267,7 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     assert_eq!(
         world
             .projects
-            .update(&ada, project.id, rename.into())
+            .update(&ada, project.id, rename.into(), &Precondition::None)
             .await
             .unwrap()
             .name
@@ -275,7 +280,11 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
         .await
         .unwrap();
     assert!(matches!(active, ProjectList::Page { page, .. } if page.total == 1));
-    world.projects.delete(&ada, project.id).await.unwrap();
+    world
+        .projects
+        .delete(&ada, project.id, &Precondition::None)
+        .await
+        .unwrap();
     assert!(not_found(
         world.projects.get(&ada, project.id).await.map(|_| ())
     ));
@@ -289,7 +298,12 @@ async fn an_empty_project_patch_is_a_validation_error() {
     let project = world.projects.create(&ada, named("Engine")).await.unwrap();
     match world
         .projects
-        .update(&ada, project.id, ProjectPatch::default().into())
+        .update(
+            &ada,
+            project.id,
+            ProjectPatch::default().into(),
+            &Precondition::None,
+        )
         .await
     {
         Err(ServiceError::Validation(violations)) => {

@@ -13,12 +13,14 @@ mod listing;
 mod projects;
 mod sessions;
 mod users;
+mod versions;
 
 pub use counters::*;
 pub use listing::*;
 pub use projects::*;
 pub use sessions::*;
 pub use users::*;
+pub use versions::*;
 
 use crate::{ProjectRepository, SessionRepository, UserRepository};
 use std::sync::Arc;
@@ -75,6 +77,8 @@ macro_rules! repository_contract {
             every_sort_orders_with_ties_and_nulls_last,
             keyset_pages_continue_exactly_where_the_last_stopped,
             search_and_statuses_filter_pages_and_keyset_pages,
+            conditional_writes_check_the_version_with_the_write,
+            racing_conditional_writes_leave_exactly_one_winner,
             sessions_are_listed_newest_first,
             tokens_rotate_replay_and_betray_a_thief,
             racing_rotations_leave_one_successor,

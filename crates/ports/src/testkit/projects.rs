@@ -76,12 +76,21 @@ pub async fn projects_are_invisible_to_other_owners(repos: Repos) {
     assert!(
         repos
             .projects
-            .update(eve.id, project.id, &patch)
+            .update(eve.id, project.id, &patch, None)
             .await
             .unwrap()
+            .done()
             .is_none()
     );
-    assert!(!repos.projects.delete(eve.id, project.id).await.unwrap());
+    assert!(
+        repos
+            .projects
+            .delete(eve.id, project.id, None)
+            .await
+            .unwrap()
+            .done()
+            .is_none()
+    );
     let page = repos
         .projects
         .page(
@@ -101,7 +110,15 @@ pub async fn projects_are_invisible_to_other_owners(repos: Repos) {
         .unwrap()
         .expect("project");
     assert_eq!(still.name.as_str(), "Secret");
-    assert!(repos.projects.delete(ada.id, project.id).await.unwrap());
+    assert!(
+        repos
+            .projects
+            .delete(ada.id, project.id, None)
+            .await
+            .unwrap()
+            .done()
+            .is_some()
+    );
     assert!(
         repos
             .projects
@@ -127,9 +144,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     };
     let updated = repos
         .projects
-        .update(owner.id, created.id, &status_only)
+        .update(owner.id, created.id, &status_only, None)
         .await
         .unwrap()
+        .done()
         .expect("project");
     assert_eq!(updated.status, ProjectStatus::Archived);
     assert_eq!(updated.name, created.name);
@@ -147,9 +165,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     };
     let cleared = repos
         .projects
-        .update(owner.id, created.id, &clear)
+        .update(owner.id, created.id, &clear, None)
         .await
         .unwrap()
+        .done()
         .expect("project");
     assert_eq!(
         (cleared.description, cleared.budget, cleared.deadline),
@@ -166,9 +185,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     };
     let again = repos
         .projects
-        .update(owner.id, created.id, &set)
+        .update(owner.id, created.id, &set, None)
         .await
         .unwrap()
+        .done()
         .expect("project");
     assert_eq!(again.name.as_str(), "Renamed");
     assert_eq!(
@@ -181,9 +201,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     assert_eq!(stored.as_ref(), Some(&again));
     let missing = repos
         .projects
-        .update(owner.id, trellis_domain::ProjectId::generate(), &set)
+        .update(owner.id, trellis_domain::ProjectId::generate(), &set, None)
         .await
-        .unwrap();
+        .unwrap()
+        .done();
     assert!(missing.is_none());
 }
 
@@ -210,7 +231,11 @@ pub async fn concurrent_patches_keep_each_others_fields(repos: Repos) {
                     ..ProjectPatch::default()
                 }
             };
-            projects.update(owner.id, project.id, &patch).await.unwrap()
+            projects
+                .update(owner.id, project.id, &patch, None)
+                .await
+                .unwrap()
+                .done()
         }));
     }
     for task in tasks {
