@@ -10,12 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-10}
 base="postgres://postgres@127.0.0.1:5432"
-template=$(psql -X -Atq "$base/postgres" -c "SELECT datname FROM pg_database WHERE datname LIKE 'trellis_template_%' AND datname NOT LIKE '%_building' ORDER BY oid DESC LIMIT 1")
-[[ -n $template ]] || { echo "no migrated template: run the postgres tests once" >&2; exit 1; }
+binary=${TRELLIS_BINARY:-../../target/debug/trellis}
+[[ -x $binary ]] || { echo "no binary at $binary: run \`cargo build\` first" >&2; exit 1; }
 db="trellis_lists_bench_$$"
 work=$(mktemp -d)
 trap 'psql -X -q "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; rm -rf "$work"' EXIT
-psql -X -q "$base/postgres" -c "CREATE DATABASE $db TEMPLATE \"$template\""
+psql -X -q "$base/postgres" -c "CREATE DATABASE $db"
+DATABASE_URL="$base/$db" JWT_SECRET=bench-only-secret-bench-only-secret "$binary" migrate >/dev/null
 psql -X -q "$base/$db" -f seed.sql >/dev/null
 q() { psql -X -Atq "$base/$db" -c "$1"; }
 ada=$(q "SELECT id FROM users WHERE email = 'user0@bench.invalid'")
