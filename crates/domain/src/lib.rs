@@ -28,16 +28,21 @@
 mod draft;
 mod email;
 mod id;
+mod listing;
 mod page;
 mod password;
 mod project;
 mod session;
 mod user;
+mod version;
 mod violation;
 
 pub use draft::Draft;
 pub use email::Email;
 pub use id::{ProjectId, SessionId, UserId};
+pub use listing::{
+    Direction, Position, ProjectFilter, ProjectSort, SearchQuery, SortKey, SortValue, StatusSet,
+};
 pub use page::{Page, PageRequest};
 pub use password::{Password, PasswordHash};
 pub use project::{
@@ -46,6 +51,7 @@ pub use project::{
 };
 pub use session::{ClientInfo, RefreshToken, Session, TokenDigest, UserAgent};
 pub use user::{FullName, NewUser, ProfilePatch, Role, User};
+pub use version::{Precondition, Version};
 pub use violation::{Violation, Violations};
 
 /// A point in time, always handled in UTC.

@@ -2,6 +2,7 @@
 //! from domain values. Handlers only translate; the rules live in the domain.
 
 mod account;
+mod listing;
 mod page;
 mod project;
 mod role;
@@ -9,7 +10,8 @@ mod session;
 mod timestamp;
 
 pub use account::{Credentials, ProfileUpdateBody, UserEnvelope, UserView};
-pub use page::{PageView, ProjectPage, UserPage};
+pub use listing::ProjectPage;
+pub use page::{PageView, UserPage};
 pub(crate) use project::status_schema;
 pub use project::{NewProjectBody, ProjectEnvelope, ProjectUpdateBody, ProjectView};
 pub use role::RoleChange;

@@ -81,6 +81,9 @@ pub enum ApiError {
     /// 409: another uniqueness rule.
     #[error("Resource already exists")]
     Conflict,
+    /// 412: `If-Match` named none of the resource's current version.
+    #[error("Precondition failed")]
+    PreconditionFailed,
     /// 413: the body is over the limit.
     #[error("Payload too large")]
     PayloadTooLarge,
@@ -117,6 +120,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::TooManyAttempts { retry_after } => Self::TooManyRequests {
                 retry_after_secs: retry_after.as_millis().div_ceil(1000).max(1) as u64,
             },
+            ServiceError::PreconditionFailed => Self::PreconditionFailed,
             ServiceError::Unavailable(cause) => Self::Unavailable(cause),
             ServiceError::Internal(cause) => Self::Internal(cause),
         }
@@ -158,6 +162,7 @@ impl ResponseError for ApiError {
             | Self::EndpointNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

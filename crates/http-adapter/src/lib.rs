@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod body;
 pub mod client;
+pub mod conditional;
 pub mod dto;
 pub mod error;
 pub mod hardening;

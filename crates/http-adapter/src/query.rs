@@ -1,18 +1,19 @@
 //! Query strings of the listings: `page`, `limit` and (for projects)
-//! `status`. Every bad parameter is reported at once as a 400 with
-//! details; unknown parameters are ignored; a repeated one counts once,
-//! its last value.
+//! `status`, `sort`, `q` and `cursor`. Every bad parameter is reported at
+//! once as a 400 with details; unknown parameters are ignored; a repeated
+//! one counts once, its last value.
 
 use crate::ApiError;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use futures_util::future::{Ready, ready};
 use std::collections::HashMap;
-use trellis_domain::{PageRequest, ProjectStatus, Violation};
+use trellis_domain::{PageRequest, ProjectSort, SearchQuery, StatusSet, Violation, Violations};
+use trellis_ports::{ListingWindow, ProjectListing};
 use utoipa::{
     IntoParams,
     openapi::{
-        ObjectBuilder, Type,
-        path::{Parameter, ParameterBuilder, ParameterIn},
+        ArrayBuilder, ObjectBuilder, Type,
+        path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle},
     },
 };
 
@@ -21,14 +22,9 @@ use utoipa::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageQuery(pub PageRequest);
 
-/// `?page=&limit=&status=` of the project listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProjectQuery {
-    /// Which page.
-    pub page: PageRequest,
-    /// Only projects with this status, if given.
-    pub status: Option<ProjectStatus>,
-}
+/// `?page=&limit=&status=&sort=&q=&cursor=` of the project listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectQuery(pub ProjectListing);
 
 impl FromRequest for PageQuery {
     type Error = ApiError;
@@ -46,18 +42,12 @@ impl FromRequest for ProjectQuery {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let params = Params::of(req.query_string());
-        let page = params.page();
-        let status = params.get("status").map(str::parse).transpose();
-        ready(match (page, status) {
-            (Ok(page), Ok(status)) => Ok(ProjectQuery { page, status }),
-            (page, status) => {
-                let mut violations = page.err().unwrap_or_default();
-                if let Err(message) = status {
-                    violations.push(Violation::new("status", message));
-                }
-                Err(ApiError::Validation(violations))
-            }
-        })
+        ready(
+            params
+                .listing()
+                .map(ProjectQuery)
+                .map_err(ApiError::Validation),
+        )
     }
 }
 
@@ -89,18 +79,59 @@ impl IntoParams for PageQuery {
     }
 }
 
-/// `page`, `limit` and `status`, as documented.
+/// `page`, `limit`, `status`, `sort`, `q` and `cursor`, as documented.
 impl IntoParams for ProjectQuery {
     fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let param = |name: &str, description: &str, schema: ObjectBuilder| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .description(Some(description))
+                .schema(Some(schema.schema_type(Type::String)))
+                .build()
+        };
+        let sorts: Vec<String> = ProjectSort::all().map(|sort| sort.to_string()).collect();
         let mut params = PageQuery::into_params(parameter_in);
-        params.push(
+        params.extend([
+            // A comma-separated list: OpenAPI's form style, not exploded.
             ParameterBuilder::new()
                 .name("status")
                 .parameter_in(ParameterIn::Query)
-                .description(Some("Only projects with this status."))
-                .schema(Some(crate::dto::status_schema()))
+                .description(Some(
+                    "Only projects with one of these statuses, separated by commas.",
+                ))
+                .style(Some(ParameterStyle::Form))
+                .explode(Some(false))
+                .schema(Some(
+                    ArrayBuilder::new()
+                        .items(crate::dto::status_schema())
+                        .min_items(Some(1)),
+                ))
                 .build(),
-        );
+            param(
+                "sort",
+                "The order: a key, ascending, or descending with a leading `-`. Ties are \
+                 broken by `id` in the same direction; projects without a `deadline` or \
+                 `budget` come last either way; `name` ignores case.",
+                ObjectBuilder::new()
+                    .enum_values(Some(sorts))
+                    .default(Some("-created_at".into())),
+            ),
+            param(
+                "q",
+                "Only projects where every white-space-separated term occurs, ignoring \
+                 case, in the name or the description.",
+                ObjectBuilder::new()
+                    .min_length(Some(1))
+                    .max_length(Some(SearchQuery::MAX_CHARS))
+                    .pattern(Some("\\S")),
+            ),
+            param(
+                "cursor",
+                "A `next_cursor` of an earlier answer: the page after it (not with `page`).",
+                ObjectBuilder::new(),
+            ),
+        ]);
         params
     }
 }
@@ -125,6 +156,49 @@ impl Params {
     fn page(&self) -> Result<PageRequest, Vec<Violation>> {
         PageRequest::parse(self.get("page"), self.get("limit"))
     }
+
+    /// The project listing's parameters; with a `cursor`, `limit` keeps its
+    /// rule and `page` has no place.
+    fn listing(&self) -> Result<ProjectListing, Vec<Violation>> {
+        let mut report = Violations::default();
+        let window = match self.get("cursor") {
+            None => self.page().map(ListingWindow::Page),
+            Some(cursor) => {
+                let limit = PageRequest::parse(None, self.get("limit"));
+                let mut violations = limit.clone().err().unwrap_or_default();
+                if self.get("page").is_some() {
+                    violations.insert(0, Violation::new("page", "cannot be combined with cursor"));
+                }
+                match limit {
+                    Ok(request) if violations.is_empty() => Ok(ListingWindow::After {
+                        cursor: cursor.to_owned(),
+                        limit: request.limit(),
+                    }),
+                    _ => Err(violations),
+                }
+            }
+        };
+        let window = window.map_err(|violations| {
+            for violation in violations {
+                report.push(violation.field, violation.message);
+            }
+        });
+        let statuses = self.get("status").map(StatusSet::parse).transpose();
+        let statuses = report.check("status", statuses);
+        let sort = report.check("sort", self.get("sort").map(ProjectSort::parse).transpose());
+        let search = report.check("q", self.get("q").map(SearchQuery::parse).transpose());
+        match (window, statuses, sort, search) {
+            (Ok(window), Some(statuses), Some(sort), Some(search)) => {
+                report.into_result(ProjectListing {
+                    sort,
+                    statuses,
+                    search,
+                    window,
+                })
+            }
+            _ => Err(report.into_vec()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -142,19 +216,28 @@ mod tests {
             })
     }
 
+    fn page_of(query: &ProjectQuery) -> PageRequest {
+        match query.0.window {
+            ListingWindow::Page(page) => page,
+            ListingWindow::After { .. } => panic!("not a page: {query:?}"),
+        }
+    }
+
     #[actix_web::test]
     async fn defaults_and_clamping() {
         let query = projects("").await.unwrap();
+        assert_eq!((page_of(&query).page(), page_of(&query).limit()), (1, 20));
         assert_eq!(
-            (query.page.page(), query.page.limit(), query.status),
-            (1, 20, None)
+            (query.0.statuses, query.0.sort, query.0.search),
+            (None, None, None)
         );
-        let query = projects("page=3&limit=1000&status=archived&x=y")
+        let query = projects("page=3&limit=1000&status=archived,active&x=y&sort=-budget&q=a%20b")
             .await
             .unwrap();
-        assert_eq!(query.page.page(), 3);
-        assert_eq!(query.page.limit(), 100);
-        assert_eq!(query.status, Some(ProjectStatus::Archived));
+        assert_eq!((page_of(&query).page(), page_of(&query).limit()), (3, 100));
+        assert_eq!(query.0.statuses, StatusSet::parse("active,archived").ok());
+        assert_eq!(query.0.sort, ProjectSort::parse("-budget").ok());
+        assert_eq!(query.0.search, SearchQuery::parse("a b").ok());
     }
 
     #[actix_web::test]
@@ -169,6 +252,31 @@ mod tests {
         );
         assert_eq!(projects("limit=abc").await.unwrap_err().len(), 1);
         assert_eq!(projects("status=").await.unwrap_err().len(), 1);
+        let details = projects("cursor=abc&page=2&limit=0&status=active,&sort=id&q=%20")
+            .await
+            .unwrap_err();
+        let fields: Vec<_> = details
+            .iter()
+            .map(|d| d.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            ["page", "limit", "status", "sort", "q"],
+            "{details:?}"
+        );
+        assert_eq!(details[0], "page: cannot be combined with cursor");
+    }
+
+    #[actix_web::test]
+    async fn a_cursor_takes_a_limit() {
+        let query = projects("cursor=abc&limit=500").await.unwrap();
+        assert_eq!(
+            query.0.window,
+            ListingWindow::After {
+                cursor: "abc".into(),
+                limit: 100
+            }
+        );
     }
 
     #[actix_web::test]

@@ -7,10 +7,10 @@ use std::{
     collections::{BTreeMap, HashMap},
 };
 use trellis_domain::{
-    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus, Timestamp,
-    UserId,
+    NewProject, Page, PageRequest, Position, Project, ProjectFilter, ProjectId, ProjectPatch,
+    ProjectSort, Timestamp, UserId,
 };
-use trellis_ports::{ProjectRepository, RepositoryError};
+use trellis_ports::{ProjectRepository, RepositoryError, Written};
 
 type OrderKey = (Reverse<Timestamp>, ProjectId);
 
@@ -35,6 +35,35 @@ impl Projects {
             .get(&id)
             .filter(|(stored_owner, _)| *stored_owner == owner)
             .map(|(_, key)| *key)
+    }
+
+    /// `owner`'s projects that `filter` shows, in `sort` order.
+    fn listed(&self, owner: UserId, filter: &ProjectFilter, sort: ProjectSort) -> Vec<&Project> {
+        let mut listed: Vec<(Position, &Project)> = self
+            .by_owner
+            .get(&owner)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .filter(|project| filter.matches(project))
+            .map(|project| (sort.position_of(project), project))
+            .collect();
+        listed.sort_by(|(a, _), (b, _)| sort.compare(a, b));
+        listed.into_iter().map(|(_, project)| project).collect()
+    }
+
+    /// Whether a write of `owner`'s project `id` may go ahead: it exists
+    /// and, with `expected`, was last changed at one of those instants.
+    fn check(&self, owner: UserId, id: ProjectId, expected: Option<&[Timestamp]>) -> Written<()> {
+        let found = self
+            .key_of(owner, id)
+            .and_then(|key| self.by_owner.get(&owner)?.get(&key));
+        match (found, expected) {
+            (None, _) => Written::Missing,
+            (Some(project), Some(expected)) if !expected.contains(&project.updated_at) => {
+                Written::Stale
+            }
+            (Some(_), _) => Written::Done(()),
+        }
     }
 
     fn get_mut(&mut self, owner: UserId, id: ProjectId) -> Option<&mut Project> {
@@ -93,64 +122,81 @@ impl ProjectRepository for InMemoryStore {
         owner: UserId,
         id: ProjectId,
         patch: &ProjectPatch,
-    ) -> Result<Option<Project>, RepositoryError> {
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<Project>, RepositoryError> {
         let mut state = self.write();
-        if state.projects.key_of(owner, id).is_none() {
-            return Ok(None);
+        match state.projects.check(owner, id, expected) {
+            Written::Done(()) => {}
+            Written::Missing => return Ok(Written::Missing),
+            Written::Stale => return Ok(Written::Stale),
         }
         let now = state.stamp();
-        Ok(state.projects.get_mut(owner, id).map(|project| {
-            project.apply(patch);
-            project.updated_at = now;
-            project.clone()
-        }))
+        Ok(match state.projects.get_mut(owner, id) {
+            Some(project) => {
+                project.apply(patch);
+                project.updated_at = now;
+                Written::Done(project.clone())
+            }
+            None => Written::Missing,
+        })
     }
 
-    async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError> {
+    async fn delete(
+        &self,
+        owner: UserId,
+        id: ProjectId,
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<()>, RepositoryError> {
         let mut state = self.write();
         let projects = &mut state.projects;
-        let Some(key) = projects.key_of(owner, id) else {
-            return Ok(false);
-        };
-        projects.keys.remove(&id);
-        if let Some(owned) = projects.by_owner.get_mut(&owner) {
-            owned.remove(&key);
+        let checked = projects.check(owner, id, expected);
+        if let (Written::Done(()), Some(key)) = (&checked, projects.key_of(owner, id)) {
+            projects.keys.remove(&id);
+            if let Some(owned) = projects.by_owner.get_mut(&owner) {
+                owned.remove(&key);
+            }
         }
-        Ok(true)
+        Ok(checked)
     }
 
     async fn page(
         &self,
         owner: UserId,
-        status: Option<ProjectStatus>,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
         request: PageRequest,
     ) -> Result<Page<Project>, RepositoryError> {
         let state = self.read();
-        let Some(owned) = state.projects.by_owner.get(&owner) else {
-            return Ok(Page {
-                items: Vec::new(),
-                total: 0,
-                request,
-            });
-        };
-        let matching = || {
-            owned
-                .values()
-                .filter(move |project| status.is_none_or(|status| project.status == status))
-        };
-        let total = match status {
-            None => owned.len(),
-            Some(_) => matching().count(),
-        };
-        let items = matching()
+        let listed = state.projects.listed(owner, filter, sort);
+        let items = listed
+            .iter()
             .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
             .take(request.limit() as usize)
-            .cloned()
+            .map(|project| (*project).clone())
             .collect();
         Ok(Page {
             items,
-            total: total as u64,
+            total: listed.len() as u64,
             request,
         })
+    }
+
+    async fn page_after(
+        &self,
+        owner: UserId,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
+        after: &Position,
+        limit: u32,
+    ) -> Result<Vec<Project>, RepositoryError> {
+        let state = self.read();
+        Ok(state
+            .projects
+            .listed(owner, filter, sort)
+            .into_iter()
+            .filter(|project| sort.is_after(project, after))
+            .take(limit as usize)
+            .cloned()
+            .collect())
     }
 }

@@ -20,6 +20,7 @@ mod clock;
 mod error;
 mod health;
 mod limits;
+mod listing;
 mod password;
 mod project;
 mod service;
@@ -35,8 +36,9 @@ pub use health::{HealthService, PoolStats, StoreHealth};
 pub use limits::{
     CounterError, CounterStore, Hit, LimiterStats, RequestKind, RequestLimiter, Verdict,
 };
+pub use listing::{ListingWindow, ProjectList, ProjectListing};
 pub use password::{HashError, PasswordHasher, Verification};
-pub use project::ProjectRepository;
+pub use project::{ProjectRepository, Written};
 pub use service::{
     AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
 };

@@ -2,12 +2,12 @@
 //! nothing of HTTP or tokens: the caller is an [`Actor`] the adapter has
 //! already authenticated.
 
-use crate::{BoxError, Grant, HashError, RepositoryError};
+use crate::{BoxError, Grant, HashError, ProjectList, ProjectListing, RepositoryError};
 use async_trait::async_trait;
 use std::time::Duration;
 use trellis_domain::{
-    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, ProfilePatch, Project,
-    ProjectId, ProjectPatch, ProjectStatus, Role, SessionId, User, UserId, Violation,
+    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, Precondition, ProfilePatch,
+    Project, ProjectId, ProjectPatch, Role, SessionId, User, UserId, Violation,
 };
 
 /// Who is calling, as established by authentication.
@@ -70,6 +70,10 @@ pub enum ServiceError {
         /// Until the window ends.
         retry_after: Duration,
     },
+    /// A conditional write found the resource at another version than the
+    /// ones expected (`If-Match`); nothing changed.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// A dependency is down or saturated; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -152,13 +156,14 @@ pub trait AccountService: Send + Sync + 'static {
 /// [`ServiceError::NotFound`], whatever the caller's role.
 #[async_trait]
 pub trait ProjectService: Send + Sync + 'static {
-    /// A page of the caller's projects, optionally filtered by status.
+    /// A page of the caller's projects, sorted and filtered as asked.
+    /// [`ServiceError::Validation`] for a cursor the server did not make
+    /// (`cursor: is invalid`) or one made with another sort or filter.
     async fn list(
         &self,
         actor: &Actor,
-        status: Option<ProjectStatus>,
-        request: PageRequest,
-    ) -> Result<Page<Project>, ServiceError>;
+        listing: ProjectListing,
+    ) -> Result<ProjectList, ServiceError>;
 
     /// Creates a project owned by the caller from the fields of `draft`
     /// (`name` required). [`ServiceError::Validation`] with every violation:
@@ -175,16 +180,25 @@ pub trait ProjectService: Send + Sync + 'static {
 
     /// Applies a partial update. [`ServiceError::Validation`] with every
     /// violation: the draft's own, a deadline not after today, an update
-    /// that changes nothing.
+    /// that changes nothing. [`ServiceError::PreconditionFailed`] if the
+    /// project is not at a version `precondition` accepts (decided
+    /// atomically with the write).
     async fn update(
         &self,
         actor: &Actor,
         id: ProjectId,
         draft: Draft<ProjectPatch>,
+        precondition: &Precondition,
     ) -> Result<Project, ServiceError>;
 
-    /// Deletes one of the caller's projects.
-    async fn delete(&self, actor: &Actor, id: ProjectId) -> Result<(), ServiceError>;
+    /// Deletes one of the caller's projects, under `precondition` as
+    /// [`Self::update`].
+    async fn delete(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        precondition: &Precondition,
+    ) -> Result<(), ServiceError>;
 }
 
 /// Managing accounts. Every method answers [`ServiceError::Forbidden`]

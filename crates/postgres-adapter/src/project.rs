@@ -4,19 +4,27 @@
 //! SQL converts both ways (`$n::int8::numeric / 100`, `(budget * 100)::int8`),
 //! so no float ever touches an amount.
 
+mod listing;
+
 use crate::{
     PgStore, failure,
     page::PageWindow,
     store::{Sql, inserted},
 };
 use async_trait::async_trait;
+pub(crate) use listing::{Kind, statement};
 use time::Date;
-use tokio_postgres::{Row, types::Type};
-use trellis_domain::{
-    Budget, Change, Deadline, Description, NewProject, Page, PageRequest, Project, ProjectId,
-    ProjectName, ProjectPatch, ProjectStatus, UserId,
+use time::OffsetDateTime;
+use tokio_postgres::{
+    Row,
+    types::{ToSql, Type},
 };
-use trellis_ports::{ProjectRepository, RepositoryError};
+use trellis_domain::{
+    Budget, Change, Deadline, Description, Direction, NewProject, Page, PageRequest, Position,
+    Project, ProjectFilter, ProjectId, ProjectName, ProjectPatch, ProjectSort, ProjectStatus,
+    SearchQuery, SortKey, SortValue, Timestamp, UserId,
+};
+use trellis_ports::{ProjectRepository, RepositoryError, Written};
 use uuid::Uuid;
 
 const INSERT: Sql = Sql {
@@ -47,17 +55,28 @@ FROM projects WHERE id = $1 AND user_id = $2",
 // One fixed statement for every patch, atomic on the row: NULL keeps a
 // required field; a flag says whether an optional one is set (to the next
 // parameter, NULL clearing it). The trigger bumps updated_at.
+//
+// `$11`, when not NULL, lists the versions (updated_at) the write expects:
+// the row is written only if it is at one of them, checked by the UPDATE's
+// own WHERE (re-checked on the newest row version if a concurrent write got
+// there first), so no write slips in between. `found` tells a stale row
+// (found, nothing returned) from a missing one (no row at all).
 const UPDATE: Sql = Sql {
     text: "\
-UPDATE projects
-SET name = COALESCE($3::text, name),
-    status = COALESCE($4::text, status),
-    description = CASE WHEN $5::bool THEN $6::text ELSE description END,
-    budget = CASE WHEN $7::bool THEN $8::int8::numeric / 100 ELSE budget END,
-    deadline = CASE WHEN $9::bool THEN $10::date ELSE deadline END
-WHERE id = $1 AND user_id = $2
-RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
-          deadline, created_at, updated_at",
+WITH target AS (SELECT 1 FROM projects WHERE id = $1 AND user_id = $2),
+updated AS (
+    UPDATE projects
+    SET name = COALESCE($3::text, name),
+        status = COALESCE($4::text, status),
+        description = CASE WHEN $5::bool THEN $6::text ELSE description END,
+        budget = CASE WHEN $7::bool THEN $8::int8::numeric / 100 ELSE budget END,
+        deadline = CASE WHEN $9::bool THEN $10::date ELSE deadline END
+    WHERE id = $1 AND user_id = $2
+      AND ($11::timestamptz[] IS NULL OR updated_at = ANY($11::timestamptz[]))
+    RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget_cents,
+              deadline, created_at, updated_at
+)
+SELECT true AS found, updated.* FROM target LEFT JOIN updated ON true",
     types: &[
         Type::UUID,
         Type::UUID,
@@ -69,39 +88,22 @@ RETURNING id, user_id, name, description, status, (budget * 100)::int8 AS budget
         Type::INT8,
         Type::BOOL,
         Type::DATE,
+        Type::TIMESTAMPTZ_ARRAY,
     ],
 };
 
+// The same condition as UPDATE's `$11`, in `$3`.
 const DELETE: Sql = Sql {
-    text: "DELETE FROM projects WHERE id = $1 AND user_id = $2 RETURNING id",
-    types: &[Type::UUID, Type::UUID],
-};
-
-/// A page of one owner's projects (`$1`), all or those with status `$2`,
-/// `$3` per page after `$4`, with their total; see [`crate::page`].
-///
-/// The page's ids are picked from the `(user_id, created_at DESC, id)
-/// INCLUDE (status)` index alone (an index-only scan, filter included), and
-/// only those rows are read from the table. Reading whole rows while
-/// skipping a large offset would make the planner prefer collecting all the
-/// owner's rows and sorting them.
-pub(crate) const PAGE: Sql = Sql {
     text: "\
-SELECT matching.total, p.id, p.user_id, p.name, p.description, p.status,
-       (p.budget * 100)::int8 AS budget_cents, p.deadline, p.created_at, p.updated_at
-FROM (
-    SELECT count(*) AS total FROM projects
-    WHERE user_id = $1 AND ($2::text IS NULL OR status = $2::text)
-) AS matching
-LEFT JOIN LATERAL (
-    SELECT id FROM projects
-    WHERE user_id = $1 AND ($2::text IS NULL OR status = $2::text)
-    ORDER BY created_at DESC, id
-    LIMIT $3 OFFSET $4
-) AS page ON true
-LEFT JOIN projects AS p ON p.id = page.id
-ORDER BY p.created_at DESC, p.id",
-    types: &[Type::UUID, Type::TEXT, Type::INT8, Type::INT8],
+WITH target AS (SELECT 1 FROM projects WHERE id = $1 AND user_id = $2),
+deleted AS (
+    DELETE FROM projects
+    WHERE id = $1 AND user_id = $2
+      AND ($3::timestamptz[] IS NULL OR updated_at = ANY($3::timestamptz[]))
+    RETURNING id
+)
+SELECT true AS found, deleted.id FROM target LEFT JOIN deleted ON true",
+    types: &[Type::UUID, Type::UUID, Type::TIMESTAMPTZ_ARRAY],
 };
 
 #[async_trait]
@@ -137,7 +139,8 @@ impl ProjectRepository for PgStore {
         owner: UserId,
         id: ProjectId,
         patch: &ProjectPatch,
-    ) -> Result<Option<Project>, RepositoryError> {
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<Project>, RepositoryError> {
         let name = patch.name.as_ref().map(ProjectName::as_str);
         let status = patch.status.map(ProjectStatus::as_str);
         let (set_description, description) = column(&patch.description, |d| d.as_str());
@@ -157,34 +160,149 @@ impl ProjectRepository for PgStore {
                     &budget,
                     &set_deadline,
                     &deadline,
+                    &expected,
                 ],
             )
             .await?;
-        rows.first().map(project_from).transpose()
+        written(&rows, project_from)
     }
 
-    async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError> {
+    async fn delete(
+        &self,
+        owner: UserId,
+        id: ProjectId,
+        expected: Option<&[Timestamp]>,
+    ) -> Result<Written<()>, RepositoryError> {
         let rows = self
-            .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid()])
+            .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid(), &expected])
             .await?;
-        Ok(!rows.is_empty())
+        written(&rows, |_| Ok(()))
     }
 
     async fn page(
         &self,
         owner: UserId,
-        status: Option<ProjectStatus>,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
         request: PageRequest,
     ) -> Result<Page<Project>, RepositoryError> {
         let window = PageWindow::of(request);
-        let status = status.map(ProjectStatus::as_str);
-        let rows = self
-            .rows(
-                &PAGE,
-                &[&owner.as_uuid(), &status, &window.limit, &window.offset],
-            )
-            .await?;
+        let shown = Shown::of(filter);
+        let owner = owner.as_uuid();
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            vec![&owner, &shown.statuses, &window.limit, &window.offset];
+        shown.push_search(&mut params);
+        let sql = statement(sort, Kind::Offset, shown.search.is_some());
+        let rows = self.rows(sql, &params).await?;
         window.collect(&rows, project_from)
+    }
+
+    async fn page_after(
+        &self,
+        owner: UserId,
+        filter: &ProjectFilter,
+        sort: ProjectSort,
+        after: &Position,
+        limit: u32,
+    ) -> Result<Vec<Project>, RepositoryError> {
+        let shown = Shown::of(filter);
+        let owner = owner.as_uuid();
+        let limit = i64::from(limit);
+        let id = after.id.as_uuid();
+        let value = sort_value(sort.key, after.value.as_ref());
+        // Past a project without a value, only those whose id comes after
+        // it; past one with a value, every project without one.
+        let nulls_after = match (&after.value, sort.direction) {
+            (None, _) => id,
+            (Some(_), Direction::Ascending) => Uuid::nil(),
+            (Some(_), Direction::Descending) => Uuid::max(),
+        };
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &owner,
+            &shown.statuses,
+            &limit,
+            &id,
+            value.as_ref(),
+            &nulls_after,
+        ];
+        shown.push_search(&mut params);
+        let sql = statement(sort, Kind::Keyset, shown.search.is_some());
+        let rows = self.rows(sql, &params).await?;
+        rows.iter().map(project_from).collect()
+    }
+}
+
+/// A [`ProjectFilter`] as the listing statements' parameters.
+struct Shown {
+    statuses: Vec<&'static str>,
+    /// The longest term's LIKE pattern, and the other terms'.
+    search: Option<(String, Vec<String>)>,
+}
+
+impl Shown {
+    fn of(filter: &ProjectFilter) -> Self {
+        Self {
+            statuses: filter.statuses.iter().map(ProjectStatus::as_str).collect(),
+            search: filter.search.as_ref().map(patterns),
+        }
+    }
+
+    fn push_search<'a>(&'a self, params: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        if let Some((longest, others)) = &self.search {
+            params.push(longest);
+            params.push(others);
+        }
+    }
+}
+
+/// Each term as a LIKE pattern matching it anywhere (its `%`, `_` and `\`
+/// escaped), the longest first: the most selective for the trigram index.
+fn patterns(search: &SearchQuery) -> (String, Vec<String>) {
+    let mut terms: Vec<&str> = search.terms().collect();
+    terms.sort_by_key(|term| std::cmp::Reverse(term.chars().count()));
+    let mut patterns = terms.into_iter().map(|term| {
+        let mut pattern = String::with_capacity(term.len() + 2);
+        pattern.push('%');
+        for c in term.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    });
+    let longest = patterns.next().unwrap_or_else(|| "%".to_owned());
+    (longest, patterns.collect())
+}
+
+/// A sort value as the parameter of the key's type (NULL when absent).
+fn sort_value(key: SortKey, value: Option<&SortValue>) -> Box<dyn ToSql + Sync + Send> {
+    match (key, value) {
+        (_, Some(SortValue::Time(at))) => Box::new(*at),
+        (_, Some(SortValue::Name(name))) => Box::new(name.clone()),
+        (_, Some(SortValue::Date(date))) => Box::new(*date),
+        (_, Some(SortValue::Cents(cents))) => Box::new(*cents),
+        (SortKey::CreatedAt | SortKey::UpdatedAt, None) => Box::new(None::<OffsetDateTime>),
+        (SortKey::Name, None) => Box::new(None::<String>),
+        (SortKey::Deadline, None) => Box::new(None::<Date>),
+        (SortKey::Budget, None) => Box::new(None::<i64>),
+    }
+}
+
+/// What a conditional write's one row (if any) says: none, the project
+/// is missing; a NULL `id`, it was stale; else what `decode` makes of it.
+fn written<T>(
+    rows: &[Row],
+    decode: impl Fn(&Row) -> Result<T, RepositoryError>,
+) -> Result<Written<T>, RepositoryError> {
+    let Some(row) = rows.first() else {
+        return Ok(Written::Missing);
+    };
+    let id: Option<Uuid> = row.try_get("id").map_err(failure::from_query)?;
+    match id {
+        Some(_) => decode(row).map(Written::Done),
+        None => Ok(Written::Stale),
     }
 }
 

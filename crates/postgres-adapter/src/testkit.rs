@@ -22,10 +22,22 @@ use std::{
 };
 use tokio_postgres::{Client, Config, NoTls, config::Host};
 
-/// The listing statement of [`ProjectRepository::page`](trellis_ports::ProjectRepository::page),
-/// exactly as the adapter runs it, for plan tests: `$1` owner, `$2` status
-/// or NULL, `$3` limit, `$4` offset.
-pub const PROJECT_PAGE_SQL: &str = crate::project::PAGE.text;
+/// The listing statement of [`ProjectRepository::page`](trellis_ports::ProjectRepository::page)
+/// (`keyset` false) or [`ProjectRepository::page_after`](trellis_ports::ProjectRepository::page_after)
+/// for `sort`, with or without a search, exactly as the adapter runs it,
+/// for plan tests. Its parameters are listed in the adapter's listing module.
+pub fn project_listing_sql(
+    sort: trellis_domain::ProjectSort,
+    keyset: bool,
+    search: bool,
+) -> &'static str {
+    let kind = if keyset {
+        crate::project::Kind::Keyset
+    } else {
+        crate::project::Kind::Offset
+    };
+    crate::project::statement(sort, kind, search).text
+}
 
 /// The listing statement of [`UserRepository::page`](trellis_ports::UserRepository::page):
 /// `$1` limit, `$2` offset.

@@ -74,7 +74,8 @@ async fn a_server_that_never_answers_is_unavailable_within_the_connect_timeout()
     unavailable_in_time(ProjectRepository::page(
         &store,
         UserId::generate(),
-        None,
+        &trellis_domain::ProjectFilter::default(),
+        trellis_domain::ProjectSort::default(),
         PageRequest::default(),
     ))
     .await;
@@ -107,7 +108,7 @@ async fn a_statement_stuck_behind_a_lock_gives_up_after_the_query_timeout() {
         ..ProjectPatch::default()
     };
     let started = Instant::now();
-    let outcome = store.update(ada.id, project.id, &patch).await;
+    let outcome = store.update(ada.id, project.id, &patch, None).await;
     assert!(
         matches!(outcome, Err(RepositoryError::Unavailable(_))),
         "{outcome:?}"
@@ -121,9 +122,10 @@ async fn a_statement_stuck_behind_a_lock_gives_up_after_the_query_timeout() {
 
     // The store keeps working afterwards.
     let updated = store
-        .update(ada.id, project.id, &patch)
+        .update(ada.id, project.id, &patch, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     assert_eq!(updated.status, ProjectStatus::Archived);
 }

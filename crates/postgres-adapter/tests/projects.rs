@@ -5,8 +5,8 @@ mod support;
 use support::{named, user};
 use time::macros::date;
 use trellis_domain::{
-    Budget, Change, Deadline, Description, NewProject, PageRequest, ProjectId, ProjectName,
-    ProjectPatch, ProjectStatus, UserId,
+    Budget, Change, Deadline, Description, NewProject, PageRequest, ProjectFilter, ProjectId,
+    ProjectName, ProjectPatch, ProjectSort, ProjectStatus, StatusSet, UserId,
 };
 use trellis_ports::{ProjectRepository, RepositoryError};
 use trellis_postgres::testkit::TestDatabase;
@@ -141,9 +141,10 @@ async fn updates_set_clear_and_keep_fields() {
         ..ProjectPatch::default()
     };
     let after = store
-        .update(ada.id, before.id, &set)
+        .update(ada.id, before.id, &set, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     assert_eq!(after.name.as_str(), "Analytical engine");
     assert_eq!(after.status, ProjectStatus::Archived);
@@ -162,9 +163,10 @@ async fn updates_set_clear_and_keep_fields() {
         ..ProjectPatch::default()
     };
     let cleared = store
-        .update(ada.id, before.id, &clear)
+        .update(ada.id, before.id, &clear, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     assert_eq!(
         (cleared.description, cleared.budget, cleared.deadline),
@@ -178,9 +180,10 @@ async fn updates_set_clear_and_keep_fields() {
         ..ProjectPatch::default()
     };
     let refilled = store
-        .update(ada.id, before.id, &refill)
+        .update(ada.id, before.id, &refill, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     assert_eq!(refilled.description.unwrap().as_str(), "");
     assert_eq!(refilled.deadline.unwrap().date(), date!(2040 - 02 - 29));
@@ -209,14 +212,19 @@ async fn an_update_of_someone_elses_or_a_missing_project_finds_nothing() {
         ..ProjectPatch::default()
     };
     assert_eq!(
-        store.update(bob.id, project.id, &patch).await.unwrap(),
+        store
+            .update(bob.id, project.id, &patch, None)
+            .await
+            .unwrap()
+            .done(),
         None
     );
     assert_eq!(
         store
-            .update(ada.id, ProjectId::generate(), &patch)
+            .update(ada.id, ProjectId::generate(), &patch, None)
             .await
-            .unwrap(),
+            .unwrap()
+            .done(),
         None
     );
     assert_eq!(store.find(ada.id, project.id).await.unwrap(), Some(project));
@@ -240,11 +248,11 @@ async fn concurrent_updates_of_different_fields_are_both_kept() {
             ..ProjectPatch::default()
         };
         let (a, b) = tokio::join!(
-            store.update(ada.id, project.id, &rename),
-            store.update(ada.id, project.id, &fund)
+            store.update(ada.id, project.id, &rename, None),
+            store.update(ada.id, project.id, &fund, None)
         );
-        a.unwrap().unwrap();
-        b.unwrap().unwrap();
+        a.unwrap().done().unwrap();
+        b.unwrap().done().unwrap();
         let stored = store.find(ada.id, project.id).await.unwrap().unwrap();
         assert_eq!(stored.name.as_str(), format!("renamed {round}"));
         assert_eq!(stored.budget.unwrap().cents(), round + 1);
@@ -261,20 +269,26 @@ async fn deletes_only_the_owners_project() {
         .await
         .unwrap();
     assert!(
-        !ProjectRepository::delete(&store, bob.id, project.id)
+        ProjectRepository::delete(&store, bob.id, project.id, None)
             .await
             .unwrap()
+            .done()
+            .is_none()
     );
     assert!(
-        ProjectRepository::delete(&store, ada.id, project.id)
+        ProjectRepository::delete(&store, ada.id, project.id, None)
             .await
             .unwrap()
+            .done()
+            .is_some()
     );
     assert_eq!(store.find(ada.id, project.id).await.unwrap(), None);
     assert!(
-        !ProjectRepository::delete(&store, ada.id, project.id)
+        ProjectRepository::delete(&store, ada.id, project.id, None)
             .await
             .unwrap()
+            .done()
+            .is_none()
     );
 }
 
@@ -304,7 +318,8 @@ async fn pages_filter_by_status_newest_first_with_totals() {
                 .unwrap(),
         );
     }
-    // Give two projects the same instant: the lower id comes first.
+    // Give two projects the same instant: newest first, ties by id in the
+    // same direction (descending), as every sort breaks them.
     db.client()
         .await
         .execute(
@@ -318,14 +333,19 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     } else {
         (4, 2)
     };
-    let newest_first = [low, high, 6, 5, 3, 1, 0].map(|i| created[i].id);
+    let newest_first = [high, low, 6, 5, 3, 1, 0].map(|i| created[i].id);
 
     let mut seen = Vec::new();
     for number in 1..=3 {
-        let page =
-            ProjectRepository::page(&store, ada.id, None, PageRequest::new(number, 3).unwrap())
-                .await
-                .unwrap();
+        let page = ProjectRepository::page(
+            &store,
+            ada.id,
+            &ProjectFilter::default(),
+            ProjectSort::default(),
+            PageRequest::new(number, 3).unwrap(),
+        )
+        .await
+        .unwrap();
         assert_eq!(page.total, 7);
         assert_eq!(page.total_pages(), 3);
         seen.extend(page.items.iter().map(|p| p.id));
@@ -335,7 +355,11 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     let active = ProjectRepository::page(
         &store,
         ada.id,
-        Some(ProjectStatus::Active),
+        &ProjectFilter {
+            statuses: StatusSet::only(ProjectStatus::Active),
+            search: None,
+        },
+        ProjectSort::default(),
         PageRequest::new(1, 10).unwrap(),
     )
     .await
@@ -359,7 +383,11 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     let completed = ProjectRepository::page(
         &store,
         ada.id,
-        Some(ProjectStatus::Completed),
+        &ProjectFilter {
+            statuses: StatusSet::only(ProjectStatus::Completed),
+            search: None,
+        },
+        ProjectSort::default(),
         PageRequest::default(),
     )
     .await
@@ -369,7 +397,11 @@ async fn pages_filter_by_status_newest_first_with_totals() {
     let past_the_end = ProjectRepository::page(
         &store,
         ada.id,
-        Some(ProjectStatus::Archived),
+        &ProjectFilter {
+            statuses: StatusSet::only(ProjectStatus::Archived),
+            search: None,
+        },
+        ProjectSort::default(),
         PageRequest::new(2, 3).unwrap(),
     )
     .await

@@ -23,7 +23,7 @@ use trellis_password::BcryptHasher;
 use trellis_ports::{CounterStore, HealthService, PasswordHasher, RequestLimiter};
 use trellis_redis::RedisCounters;
 use trellis_services::{
-    AccountsService, AdminUsersService, LoginThrottle, ProjectsService, RateLimitPolicy,
+    AccountsService, AdminUsersService, CursorKey, LoginThrottle, ProjectsService, RateLimitPolicy,
     RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy,
     SessionsService, StoreHealthService, SystemClock,
 };
@@ -150,7 +150,11 @@ impl Application {
                 Arc::clone(&revocations),
             )),
             revocations,
-            projects: Arc::new(ProjectsService::new(store.projects.clone(), clock)),
+            projects: Arc::new(ProjectsService::new(
+                store.projects.clone(),
+                clock,
+                CursorKey::derive(config.jwt_secret.expose_secret()),
+            )),
             admin: Arc::new(AdminUsersService::new(store.users.clone())),
             health: Arc::new(StoreHealthService::new(store.health.clone())),
             tokens: TokenKeys::new(config.jwt_secret.expose_secret(), config.jwt_lifetime),

@@ -1,9 +1,20 @@
 //! A user's own projects.
 
+mod cursor;
+
+pub use cursor::CursorKey;
+
 use async_trait::async_trait;
+use cursor::Cursor;
 use std::sync::Arc;
-use trellis_domain::{Draft, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus};
-use trellis_ports::{Actor, Clock, ProjectRepository, ProjectService, Resource, ServiceError};
+use trellis_domain::{
+    Draft, Precondition, Project, ProjectFilter, ProjectId, ProjectPatch, ProjectSort, Violation,
+    Violations,
+};
+use trellis_ports::{
+    Actor, Clock, ListingWindow, ProjectList, ProjectListing, ProjectRepository, ProjectService,
+    Resource, ServiceError, Written,
+};
 
 /// The [`ProjectService`] of Trellis. Every call is scoped to the caller:
 /// another user's project is [`ServiceError::NotFound`] whatever the role.
@@ -11,6 +22,7 @@ use trellis_ports::{Actor, Clock, ProjectRepository, ProjectService, Resource, S
 pub struct ProjectsService {
     projects: Arc<dyn ProjectRepository>,
     clock: Arc<dyn Clock>,
+    cursors: CursorKey,
 }
 
 impl std::fmt::Debug for ProjectsService {
@@ -21,9 +33,49 @@ impl std::fmt::Debug for ProjectsService {
 
 impl ProjectsService {
     /// Projects kept in `projects`; `clock` tells the day a new deadline
-    /// must be after.
-    pub fn new(projects: Arc<dyn ProjectRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { projects, clock }
+    /// must be after; listing cursors are sealed with `cursors`.
+    pub fn new(
+        projects: Arc<dyn ProjectRepository>,
+        clock: Arc<dyn Clock>,
+        cursors: CursorKey,
+    ) -> Self {
+        Self {
+            projects,
+            clock,
+            cursors,
+        }
+    }
+
+    /// The next page's cursor, after `last`.
+    fn next_cursor(&self, sort: ProjectSort, filter: &ProjectFilter, last: &Project) -> String {
+        self.cursors.seal(&Cursor {
+            sort,
+            filter: filter.clone(),
+            after: sort.position_of(last),
+        })
+    }
+
+    /// The cursor `sealed`, checked against the sort and filters the
+    /// request repeats (those it leaves out are the cursor's).
+    fn continued(&self, listing: &ProjectListing, sealed: &str) -> Result<Cursor, ServiceError> {
+        let cursor = self.cursors.open(sealed).ok_or_else(|| {
+            ServiceError::Validation(vec![Violation::new("cursor", "is invalid")])
+        })?;
+        let mut report = Violations::default();
+        let differs = "differs from the one the cursor was made with";
+        if listing
+            .statuses
+            .is_some_and(|set| set != cursor.filter.statuses)
+        {
+            report.push("status", differs);
+        }
+        if listing.sort.is_some_and(|sort| sort != cursor.sort) {
+            report.push("sort", differs);
+        }
+        if listing.search.is_some() && listing.search != cursor.filter.search {
+            report.push("q", differs);
+        }
+        report.into_result(cursor).map_err(ServiceError::Validation)
     }
 }
 
@@ -34,10 +86,51 @@ impl ProjectService for ProjectsService {
     async fn list(
         &self,
         actor: &Actor,
-        status: Option<ProjectStatus>,
-        request: PageRequest,
-    ) -> Result<Page<Project>, ServiceError> {
-        Ok(self.projects.page(actor.id, status, request).await?)
+        listing: ProjectListing,
+    ) -> Result<ProjectList, ServiceError> {
+        match &listing.window {
+            ListingWindow::Page(request) => {
+                let sort = listing.sort.unwrap_or_default();
+                let filter = ProjectFilter {
+                    statuses: listing.statuses.unwrap_or_default(),
+                    search: listing.search,
+                };
+                let page = self
+                    .projects
+                    .page(actor.id, &filter, sort, *request)
+                    .await?;
+                let shown = request.offset() + page.items.len() as u64;
+                let next_cursor = page
+                    .items
+                    .last()
+                    .filter(|_| shown < page.total)
+                    .map(|last| self.next_cursor(sort, &filter, last));
+                Ok(ProjectList::Page { page, next_cursor })
+            }
+            ListingWindow::After { cursor, limit } => {
+                let Cursor {
+                    sort,
+                    filter,
+                    after,
+                } = self.continued(&listing, cursor)?;
+                // One more than shown tells whether a next page exists.
+                let mut items = self
+                    .projects
+                    .page_after(actor.id, &filter, sort, &after, limit + 1)
+                    .await?;
+                let more = items.len() > *limit as usize;
+                items.truncate(*limit as usize);
+                let next_cursor = items
+                    .last()
+                    .filter(|_| more)
+                    .map(|last| self.next_cursor(sort, &filter, last));
+                Ok(ProjectList::After {
+                    items,
+                    limit: *limit,
+                    next_cursor,
+                })
+            }
+        }
     }
 
     async fn create(
@@ -60,21 +153,39 @@ impl ProjectService for ProjectsService {
         actor: &Actor,
         id: ProjectId,
         draft: Draft<ProjectPatch>,
+        precondition: &Precondition,
     ) -> Result<Project, ServiceError> {
         let patch = draft
             .into_patch(self.clock.today())
             .map_err(ServiceError::Validation)?;
-        self.projects
-            .update(actor.id, id, &patch)
-            .await?
-            .ok_or(NOT_FOUND)
+        let expected = precondition.changed_of(id.as_uuid());
+        outcome(
+            self.projects
+                .update(actor.id, id, &patch, expected.as_deref())
+                .await?,
+        )
     }
 
-    async fn delete(&self, actor: &Actor, id: ProjectId) -> Result<(), ServiceError> {
-        if self.projects.delete(actor.id, id).await? {
-            Ok(())
-        } else {
-            Err(NOT_FOUND)
-        }
+    async fn delete(
+        &self,
+        actor: &Actor,
+        id: ProjectId,
+        precondition: &Precondition,
+    ) -> Result<(), ServiceError> {
+        let expected = precondition.changed_of(id.as_uuid());
+        outcome(
+            self.projects
+                .delete(actor.id, id, expected.as_deref())
+                .await?,
+        )
+    }
+}
+
+/// A conditional write's outcome as the caller learns it.
+fn outcome<T>(written: Written<T>) -> Result<T, ServiceError> {
+    match written {
+        Written::Done(value) => Ok(value),
+        Written::Missing => Err(NOT_FOUND),
+        Written::Stale => Err(ServiceError::PreconditionFailed),
     }
 }

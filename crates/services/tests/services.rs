@@ -3,18 +3,18 @@
 
 use std::{sync::Arc, time::Instant};
 use trellis_domain::{
-    ClientInfo, Draft, Email, FullName, PageRequest, Password, ProfilePatch, ProjectName,
-    ProjectPatch, ProjectStatus, Role, UserId,
+    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, Precondition, ProfilePatch,
+    ProjectName, ProjectPatch, ProjectStatus, Role, StatusSet, UserId,
 };
 use trellis_memory::InMemoryStore;
 use trellis_password::BcryptHasher;
 use trellis_ports::{
-    AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
-    UserRepository,
+    AccountService, Actor, AdminService, ListingWindow, ProjectList, ProjectListing,
+    ProjectService, Registration, Resource, ServiceError, UserRepository,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, ProjectsService, RefreshKey, SessionIssuer, SessionPolicy,
-    SystemClock,
+    AccountsService, AdminUsersService, CursorKey, ProjectsService, RefreshKey, SessionIssuer,
+    SessionPolicy, SystemClock,
 };
 
 struct World {
@@ -29,9 +29,23 @@ fn world_with_cost(cost: u32) -> World {
     let hasher = Arc::new(BcryptHasher::new(cost).unwrap());
     World {
         accounts: AccountsService::new(store.clone(), hasher, issuer(&store)),
-        projects: ProjectsService::new(store.clone(), Arc::new(SystemClock)),
+        projects: ProjectsService::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            CursorKey::derive(b"secret"),
+        ),
         admin: AdminUsersService::new(store.clone()),
         store,
+    }
+}
+
+/// The first page of the projects with `statuses`, in the default order.
+fn listing(statuses: Option<StatusSet>) -> ProjectListing {
+    ProjectListing {
+        sort: None,
+        statuses,
+        search: None,
+        window: ListingWindow::Page(PageRequest::default()),
     }
 }
 
@@ -229,24 +243,31 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     assert!(not_found(
         world
             .projects
-            .update(&eve, project.id, rename.clone().into())
+            .update(&eve, project.id, rename.clone().into(), &Precondition::None)
             .await
             .map(|_| ())
     ));
-    assert!(not_found(world.projects.delete(&eve, project.id).await));
-    assert_eq!(
+    assert!(not_found(
         world
             .projects
-            .list(&eve, None, PageRequest::default())
+            .delete(&eve, project.id, &Precondition::None)
             .await
-            .unwrap()
-            .total,
-        0
+    ));
+    assert_eq!(
+        world.projects.list(&eve, listing(None)).await.unwrap(),
+        ProjectList::Page {
+            page: Page {
+                items: vec![],
+                total: 0,
+                request: PageRequest::default()
+            },
+            next_cursor: None
+        }
     );
     assert_eq!(
         world
             .projects
-            .update(&ada, project.id, rename.into())
+            .update(&ada, project.id, rename.into(), &Precondition::None)
             .await
             .unwrap()
             .name
@@ -255,11 +276,15 @@ async fn projects_belong_to_their_owner_whatever_the_role() {
     );
     let active = world
         .projects
-        .list(&ada, Some(ProjectStatus::Active), PageRequest::default())
+        .list(&ada, listing(Some(StatusSet::only(ProjectStatus::Active))))
         .await
         .unwrap();
-    assert_eq!(active.total, 1);
-    world.projects.delete(&ada, project.id).await.unwrap();
+    assert!(matches!(active, ProjectList::Page { page, .. } if page.total == 1));
+    world
+        .projects
+        .delete(&ada, project.id, &Precondition::None)
+        .await
+        .unwrap();
     assert!(not_found(
         world.projects.get(&ada, project.id).await.map(|_| ())
     ));
@@ -273,7 +298,12 @@ async fn an_empty_project_patch_is_a_validation_error() {
     let project = world.projects.create(&ada, named("Engine")).await.unwrap();
     match world
         .projects
-        .update(&ada, project.id, ProjectPatch::default().into())
+        .update(
+            &ada,
+            project.id,
+            ProjectPatch::default().into(),
+            &Precondition::None,
+        )
         .await
     {
         Err(ServiceError::Validation(violations)) => {

@@ -28,39 +28,42 @@ pub struct PageView<T> {
     pub total_pages: u64,
 }
 
-/// A page of projects (the document's `ProjectPage`).
-pub type ProjectPage = PageView<super::ProjectView>;
 /// A page of accounts (the document's `UserPage`).
 pub type UserPage = PageView<super::UserView>;
 
+/// The properties of a page of `item`s, none required yet.
+pub(super) fn page_properties(item: &str) -> ObjectBuilder {
+    let count = |description: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .description(Some(description))
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "data",
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name(item))
+                .description(Some("The items of this page.")),
+        )
+        .property("total", count("How many items the whole listing has."))
+        .property(
+            "page",
+            count("This page's number, from 1.").minimum(Some(1)),
+        )
+        .property(
+            "limit",
+            count("Items per page (1 to 100).")
+                .minimum(Some(1))
+                .maximum(Some(100)),
+        )
+        .property("totalPages", count("How many pages the listing has."))
+}
+
 impl<T: ToSchema> PartialSchema for PageView<T> {
     fn schema() -> RefOr<Schema> {
-        let count = |description: &str| {
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .minimum(Some(0))
-                .description(Some(description))
-        };
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property(
-                "data",
-                ArrayBuilder::new()
-                    .items(Ref::from_schema_name(T::name()))
-                    .description(Some("The items of this page.")),
-            )
-            .property("total", count("How many items the whole listing has."))
-            .property(
-                "page",
-                count("This page's number, from 1.").minimum(Some(1)),
-            )
-            .property(
-                "limit",
-                count("Items per page (1 to 100).")
-                    .minimum(Some(1))
-                    .maximum(Some(100)),
-            )
-            .property("totalPages", count("How many pages the listing has."))
+        page_properties(&T::name())
             .required("data")
             .required("total")
             .required("page")

@@ -19,6 +19,7 @@ use crate::body::{Body, Fields, FromFields};
 use fields::{BUDGET, DEADLINE, DESCRIPTION, NAME, STATUS};
 
 pub(crate) use fields::status as status_schema;
+
 use serde::{Serialize, Serializer};
 use trellis_domain::{
     Budget, Draft, Project, ProjectId, ProjectPatch, Timestamp, UserId, Violation,

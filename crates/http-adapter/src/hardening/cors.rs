@@ -78,6 +78,8 @@ impl CorsPolicy {
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
                 crate::request_id::HEADER,
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
             ])
             .expose_headers(exposed_headers())
             .max_age(PREFLIGHT_MAX_AGE_SECS);
@@ -93,9 +95,10 @@ impl CorsPolicy {
 }
 
 /// The response headers a page's script may read.
-fn exposed_headers() -> [HeaderName; 5] {
+fn exposed_headers() -> [HeaderName; 6] {
     [
         crate::request_id::HEADER,
+        header::ETAG,
         LIMIT_HEADER,
         REMAINING_HEADER,
         RESET_HEADER,

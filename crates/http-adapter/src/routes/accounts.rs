@@ -1,6 +1,7 @@
 //! Signing up, logging in, and one's own profile.
 
 use super::{get_or_head, method_not_allowed};
+use crate::conditional::{not_modified, tagged};
 use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
@@ -10,7 +11,7 @@ use crate::{
     client::Client,
     dto::{Credentials, ProfileUpdateBody, SignedIn, UserEnvelope},
 };
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use trellis_ports::Registration;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -103,18 +104,29 @@ pub(crate) async fn login(
     operation_id = "get_me",
     summary = "My account",
     security(("bearer" = [])),
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The account's `ETag`s a client holds: 304 if one is current."),
+    ),
     responses(
-        (status = 200, description = "The caller's account.", body = UserEnvelope),
+        (status = 200, description = "The caller's account.", body = UserEnvelope,
+            headers(("ETag" = String, description = "The account's current version, a strong entity tag."))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current version. No body.",
+            headers(("ETag" = String, description = "The account's current version, a strong entity tag."))),
         (status = 404, description = "`User not found`: the account was deleted.",
             body = crate::error::ErrorBody),
     ),
 )]
 pub(crate) async fn me(
+    req: HttpRequest,
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let user = state.accounts.me(&actor).await?;
-    Ok(HttpResponse::Ok().json_utf8(UserEnvelope::from(user)))
+    let version = user.version();
+    if let Some(unchanged) = not_modified(&req, version) {
+        return Ok(unchanged);
+    }
+    Ok(tagged(HttpResponse::Ok(), version).json_utf8(UserEnvelope::from(user)))
 }
 
 /// `200 {"user"}` after changing the caller's name or e-mail.

@@ -2,6 +2,7 @@
 //! like a missing one, so its existence is never revealed.
 
 use super::{get_or_head, method_not_allowed};
+use crate::conditional::{IfMatch, not_modified, tagged};
 use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
@@ -11,7 +12,7 @@ use crate::{
     dto::{NewProjectBody, ProjectEnvelope, ProjectPage, ProjectUpdateBody},
     query::ProjectQuery,
 };
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use trellis_domain::ProjectId;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -43,7 +44,10 @@ fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     tag = "projects",
     operation_id = "list_projects",
     summary = "List my projects",
-    description = "Newest first (`created_at` descending, ties by `id`).",
+    description = "Newest first (`created_at` descending, ties by `id`) unless `sort` says \
+        otherwise. Every answer has `next_cursor`; pass it as `cursor` for the next page at the \
+        same cost however deep (such a page has no `total`, `page` or `totalPages`). A cursor \
+        carries its sort, statuses and `q`: repeating them is optional, changing them is 400.",
     security(("bearer" = [])),
     params(ProjectQuery),
     responses(
@@ -55,11 +59,8 @@ pub(crate) async fn list(
     AuthUser(actor): AuthUser,
     query: ProjectQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state
-        .projects
-        .list(&actor, query.status, query.page)
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(ProjectPage::from(page)))
+    let list = state.projects.list(&actor, query.0).await?;
+    Ok(HttpResponse::Ok().json_utf8(ProjectPage::from(list)))
 }
 
 /// `201 {"project"}`.
@@ -77,7 +78,7 @@ pub(crate) async fn list(
         })),
     )),
     responses(
-        (status = 201, description = "Created.", body = ProjectEnvelope,
+        (status = 201, description = "Created.", body = ProjectEnvelope, headers(("ETag" = String, description = "The project's current version, a strong entity tag.")),
             links(
                 ("GetProject" = (operation_id = "get_project", parameters(("id" = "$response.body#/project/id")))),
                 ("UpdateProject" = (operation_id = "update_project", parameters(("id" = "$response.body#/project/id")))),
@@ -93,7 +94,8 @@ pub(crate) async fn create(
     Input(NewProjectBody(draft)): Input<NewProjectBody>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state.projects.create(&actor, draft).await?;
-    Ok(HttpResponse::Created().json_utf8(ProjectEnvelope::from(project)))
+    let version = project.version();
+    Ok(tagged(HttpResponse::Created(), version).json_utf8(ProjectEnvelope::from(project)))
 }
 
 /// `200 {"project"}`.
@@ -104,21 +106,30 @@ pub(crate) async fn create(
     operation_id = "get_project",
     summary = "One of my projects",
     security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    params(
+        ("id" = String, Path, format = Uuid, description = "The project's id."),
+        ("If-None-Match" = Option<String>, Header, description = "The project's `ETag`s a client holds: 304 if one is current."),
+    ),
     responses(
-        (status = 200, description = "The project.", body = ProjectEnvelope),
+        (status = 200, description = "The project.", body = ProjectEnvelope, headers(("ETag" = String, description = "The project's current version, a strong entity tag."))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current version. No body.", headers(("ETag" = String, description = "The project's current version, a strong entity tag."))),
         (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
             body = crate::error::ErrorBody,
             example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
     ),
 )]
 pub(crate) async fn get(
+    req: HttpRequest,
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state.projects.get(&actor, project_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json_utf8(ProjectEnvelope::from(project)))
+    let version = project.version();
+    if let Some(unchanged) = not_modified(&req, version) {
+        return Ok(unchanged);
+    }
+    Ok(tagged(HttpResponse::Ok(), version).json_utf8(ProjectEnvelope::from(project)))
 }
 
 /// `PUT`: the same partial update as [`update`], kept for the old
@@ -131,12 +142,17 @@ pub(crate) async fn get(
     summary = "Update one of my projects (same as PATCH)",
     description = "A partial update, exactly like PATCH: only the fields present change; `null` clears `description`, `budget` or `deadline`.",
     security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    params(
+        ("id" = String, Path, format = Uuid, description = "The project's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the project is at one of these versions (`ETag`s, or `*`): 412 otherwise, and nothing changes."),
+    ),
     request_body(content(
         (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
     )),
     responses(
-        (status = 200, description = "The updated project.", body = ProjectEnvelope),
+        (status = 200, description = "The updated project.", body = ProjectEnvelope, headers(("ETag" = String, description = "The project's current version, a strong entity tag."))),
+        (status = 412, description = "`Precondition failed`: `If-Match` names none of the project's current version; nothing changed.", body = crate::error::ErrorBody,
+            example = json!({"error": "Precondition failed", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
         (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
             body = crate::error::ErrorBody,
             example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
@@ -146,9 +162,10 @@ pub(crate) async fn replace(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
+    condition: IfMatch,
     body: Input<ProjectUpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    update(state, user, id, body).await
+    update(state, user, id, condition, body).await
 }
 
 /// `200 {"project"}` after a partial update.
@@ -160,12 +177,17 @@ pub(crate) async fn replace(
     summary = "Update one of my projects",
     description = "Only the fields present change; `null` clears `description`, `budget` or `deadline`.",
     security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    params(
+        ("id" = String, Path, format = Uuid, description = "The project's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the project is at one of these versions (`ETag`s, or `*`): 412 otherwise, and nothing changes."),
+    ),
     request_body(content(
         (bodies::ProjectUpdate = "application/json", example = json!({"status": "completed", "budget": null})),
     )),
     responses(
-        (status = 200, description = "The updated project.", body = ProjectEnvelope),
+        (status = 200, description = "The updated project.", body = ProjectEnvelope, headers(("ETag" = String, description = "The project's current version, a strong entity tag."))),
+        (status = 412, description = "`Precondition failed`: `If-Match` names none of the project's current version; nothing changed.", body = crate::error::ErrorBody,
+            example = json!({"error": "Precondition failed", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
         (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
             body = crate::error::ErrorBody,
             example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
@@ -175,13 +197,15 @@ pub(crate) async fn update(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
+    IfMatch(precondition): IfMatch,
     Input(ProjectUpdateBody(draft)): Input<ProjectUpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state
         .projects
-        .update(&actor, project_id(&id)?, draft)
+        .update(&actor, project_id(&id)?, draft, &precondition)
         .await?;
-    Ok(HttpResponse::Ok().json_utf8(ProjectEnvelope::from(project)))
+    let version = project.version();
+    Ok(tagged(HttpResponse::Ok(), version).json_utf8(ProjectEnvelope::from(project)))
 }
 
 /// `204`, no body.
@@ -192,9 +216,14 @@ pub(crate) async fn update(
     operation_id = "delete_project",
     summary = "Delete one of my projects",
     security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "The project's id.")),
+    params(
+        ("id" = String, Path, format = Uuid, description = "The project's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the project is at one of these versions (`ETag`s, or `*`): 412 otherwise, and nothing changes."),
+    ),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 412, description = "`Precondition failed`: `If-Match` names none of the project's current version; nothing changed.", body = crate::error::ErrorBody,
+            example = json!({"error": "Precondition failed", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
         (status = 404, description = "`Project not found`: no such project, not the caller's, or an id that is not a UUID.",
             body = crate::error::ErrorBody,
             example = json!({"error": "Project not found", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
@@ -204,7 +233,11 @@ pub(crate) async fn delete(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
+    IfMatch(precondition): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    state.projects.delete(&actor, project_id(&id)?).await?;
+    state
+        .projects
+        .delete(&actor, project_id(&id)?, &precondition)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

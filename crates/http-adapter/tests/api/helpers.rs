@@ -28,7 +28,7 @@ use trellis_ports::{
     Clock, HashError, PasswordHasher, RequestLimiter, StoreHealth, UserRepository, Verification,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, LoginThrottle, ProjectsService, RateLimitPolicy,
+    AccountsService, AdminUsersService, CursorKey, LoginThrottle, ProjectsService, RateLimitPolicy,
     RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy,
     SessionsService, StoreHealthService, SystemClock,
 };
@@ -220,7 +220,11 @@ fn state_with(
             Arc::clone(&revocations),
         )),
         revocations,
-        projects: Arc::new(ProjectsService::new(store.clone(), Arc::new(FixedClock))),
+        projects: Arc::new(ProjectsService::new(
+            store.clone(),
+            Arc::new(FixedClock),
+            CursorKey::derive(SECRET),
+        )),
         admin: Arc::new(AdminUsersService::new(store)),
         health: Arc::new(StoreHealthService::new(health)),
         tokens: TokenKeys::new(SECRET, TOKEN_LIFETIME),

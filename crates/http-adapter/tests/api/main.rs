@@ -5,9 +5,11 @@
 
 mod accounts;
 mod bodies;
+mod conditional;
 mod hardening;
 mod health;
 mod helpers;
+mod lists;
 mod logs;
 mod openapi;
 mod projects;

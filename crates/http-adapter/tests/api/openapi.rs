@@ -194,11 +194,21 @@ async fn listings_do_not_cap_limit_and_ids_are_uuids() {
     // Above 100 is clamped, not refused: no maximum a client must respect.
     assert_eq!(limit["schema"]["minimum"], 1);
     assert_eq!(limit["schema"]["maximum"], u32::MAX);
+    // Several statuses, separated by commas.
     let status = params.iter().find(|p| p["name"] == "status").unwrap();
     assert_eq!(
-        status["schema"]["enum"],
+        (&status["style"], &status["explode"]),
+        (&serde_json::json!("form"), &serde_json::json!(false))
+    );
+    assert_eq!(
+        status["schema"]["items"]["enum"],
         serde_json::json!(["active", "completed", "archived"])
     );
+    let sort = params.iter().find(|p| p["name"] == "sort").unwrap();
+    assert_eq!(sort["schema"]["enum"].as_array().unwrap().len(), 10);
+    for name in ["q", "cursor"] {
+        assert!(params.iter().any(|p| p["name"] == name), "{name}");
+    }
     let id = &doc["paths"]["/api/projects/{id}"]["get"]["parameters"][0];
     assert_eq!(id["schema"]["format"], "uuid");
 }

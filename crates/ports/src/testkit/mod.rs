@@ -9,19 +9,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod counters;
+mod listing;
 mod projects;
 mod sessions;
 mod users;
+mod versions;
 
 pub use counters::*;
+pub use listing::*;
 pub use projects::*;
 pub use sessions::*;
 pub use users::*;
+pub use versions::*;
 
 use crate::{ProjectRepository, SessionRepository, UserRepository};
 use std::sync::Arc;
 use trellis_domain::{
-    Deadline, Email, FullName, NewProject, NewUser, PasswordHash, ProjectName, User,
+    Deadline, Email, FullName, NewProject, NewUser, PasswordHash, ProjectFilter, ProjectName,
+    ProjectStatus, StatusSet, User,
 };
 
 /// A fresh, empty pair of repositories over one store, for one test case.
@@ -69,6 +74,11 @@ macro_rules! repository_contract {
             projects_are_paged_newest_first_with_filter_and_totals,
             page_past_the_end_is_empty_but_counts,
             deleting_a_user_deletes_their_projects,
+            every_sort_orders_with_ties_and_nulls_last,
+            keyset_pages_continue_exactly_where_the_last_stopped,
+            search_and_statuses_filter_pages_and_keyset_pages,
+            conditional_writes_check_the_version_with_the_write,
+            racing_conditional_writes_leave_exactly_one_winner,
             sessions_are_listed_newest_first,
             tokens_rotate_replay_and_betray_a_thief,
             racing_rotations_leave_one_successor,
@@ -114,4 +124,17 @@ pub(crate) fn project_named(name: &str) -> NewProject {
 pub(crate) fn deadline(days: i64) -> Deadline {
     let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
     Deadline::new(date)
+}
+
+/// No filter: every status, no search.
+pub(crate) fn everything() -> ProjectFilter {
+    ProjectFilter::default()
+}
+
+/// Only projects with `status`.
+pub(crate) fn only(status: ProjectStatus) -> ProjectFilter {
+    ProjectFilter {
+        statuses: StatusSet::only(status),
+        search: None,
+    }
 }

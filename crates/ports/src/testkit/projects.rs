@@ -2,10 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::{Repos, deadline, new_user, project_named, user, users::assert_order};
+use super::{
+    Repos, deadline, everything, new_user, only, project_named, user, users::assert_order,
+};
 use crate::RepositoryError;
 use trellis_domain::{
-    Budget, Change, Description, PageRequest, ProjectName, ProjectPatch, ProjectStatus, UserId,
+    Budget, Change, Description, PageRequest, ProjectName, ProjectPatch, ProjectSort,
+    ProjectStatus, UserId,
 };
 
 /// Every field of a project survives storage exactly (budget to the cent).
@@ -73,15 +76,29 @@ pub async fn projects_are_invisible_to_other_owners(repos: Repos) {
     assert!(
         repos
             .projects
-            .update(eve.id, project.id, &patch)
+            .update(eve.id, project.id, &patch, None)
             .await
             .unwrap()
+            .done()
             .is_none()
     );
-    assert!(!repos.projects.delete(eve.id, project.id).await.unwrap());
+    assert!(
+        repos
+            .projects
+            .delete(eve.id, project.id, None)
+            .await
+            .unwrap()
+            .done()
+            .is_none()
+    );
     let page = repos
         .projects
-        .page(eve.id, None, PageRequest::default())
+        .page(
+            eve.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::default(),
+        )
         .await
         .unwrap();
     assert_eq!(page.total, 0);
@@ -93,7 +110,15 @@ pub async fn projects_are_invisible_to_other_owners(repos: Repos) {
         .unwrap()
         .expect("project");
     assert_eq!(still.name.as_str(), "Secret");
-    assert!(repos.projects.delete(ada.id, project.id).await.unwrap());
+    assert!(
+        repos
+            .projects
+            .delete(ada.id, project.id, None)
+            .await
+            .unwrap()
+            .done()
+            .is_some()
+    );
     assert!(
         repos
             .projects
@@ -119,9 +144,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     };
     let updated = repos
         .projects
-        .update(owner.id, created.id, &status_only)
+        .update(owner.id, created.id, &status_only, None)
         .await
         .unwrap()
+        .done()
         .expect("project");
     assert_eq!(updated.status, ProjectStatus::Archived);
     assert_eq!(updated.name, created.name);
@@ -139,9 +165,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     };
     let cleared = repos
         .projects
-        .update(owner.id, created.id, &clear)
+        .update(owner.id, created.id, &clear, None)
         .await
         .unwrap()
+        .done()
         .expect("project");
     assert_eq!(
         (cleared.description, cleared.budget, cleared.deadline),
@@ -158,9 +185,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     };
     let again = repos
         .projects
-        .update(owner.id, created.id, &set)
+        .update(owner.id, created.id, &set, None)
         .await
         .unwrap()
+        .done()
         .expect("project");
     assert_eq!(again.name.as_str(), "Renamed");
     assert_eq!(
@@ -173,9 +201,10 @@ pub async fn patch_sets_and_clears_only_touched_fields(repos: Repos) {
     assert_eq!(stored.as_ref(), Some(&again));
     let missing = repos
         .projects
-        .update(owner.id, trellis_domain::ProjectId::generate(), &set)
+        .update(owner.id, trellis_domain::ProjectId::generate(), &set, None)
         .await
-        .unwrap();
+        .unwrap()
+        .done();
     assert!(missing.is_none());
 }
 
@@ -202,7 +231,11 @@ pub async fn concurrent_patches_keep_each_others_fields(repos: Repos) {
                     ..ProjectPatch::default()
                 }
             };
-            projects.update(owner.id, project.id, &patch).await.unwrap()
+            projects
+                .update(owner.id, project.id, &patch, None)
+                .await
+                .unwrap()
+                .done()
         }));
     }
     for task in tasks {
@@ -236,7 +269,12 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
     }
     let first = repos
         .projects
-        .page(owner.id, None, PageRequest::new(1, 3).unwrap())
+        .page(
+            owner.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::new(1, 3).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -247,7 +285,12 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
     for page in 1..=3 {
         let slice = repos
             .projects
-            .page(owner.id, None, PageRequest::new(page, 3).unwrap())
+            .page(
+                owner.id,
+                &everything(),
+                ProjectSort::default(),
+                PageRequest::new(page, 3).unwrap(),
+            )
             .await
             .unwrap();
         all.extend(slice.items);
@@ -265,7 +308,8 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
         .projects
         .page(
             owner.id,
-            Some(ProjectStatus::Completed),
+            &only(ProjectStatus::Completed),
+            ProjectSort::default(),
             PageRequest::new(1, 2).unwrap(),
         )
         .await
@@ -282,7 +326,8 @@ pub async fn projects_are_paged_newest_first_with_filter_and_totals(repos: Repos
         .projects
         .page(
             owner.id,
-            Some(ProjectStatus::Archived),
+            &only(ProjectStatus::Archived),
+            ProjectSort::default(),
             PageRequest::default(),
         )
         .await
@@ -302,7 +347,12 @@ pub async fn page_past_the_end_is_empty_but_counts(repos: Repos) {
     }
     let beyond = repos
         .projects
-        .page(owner.id, None, PageRequest::new(5, 2).unwrap())
+        .page(
+            owner.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::new(5, 2).unwrap(),
+        )
         .await
         .unwrap();
     assert!(beyond.items.is_empty());
@@ -341,7 +391,12 @@ pub async fn deleting_a_user_deletes_their_projects(repos: Repos) {
     );
     let page = repos
         .projects
-        .page(ada.id, None, PageRequest::default())
+        .page(
+            ada.id,
+            &everything(),
+            ProjectSort::default(),
+            PageRequest::default(),
+        )
         .await
         .unwrap();
     assert_eq!(page.total, 0);

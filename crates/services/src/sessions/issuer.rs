@@ -40,7 +40,7 @@ impl fmt::Debug for RefreshKey {
 impl RefreshKey {
     /// The key for the server's `secret` (`JWT_SECRET`).
     pub fn derive(secret: &[u8]) -> Self {
-        Self(keyed(&label(secret, b"trellis refresh-token key v1")))
+        Self(crate::keys::derive(secret, b"trellis refresh-token key v1"))
     }
 
     /// The successor of `token`: the same token always has the same one,
@@ -51,17 +51,6 @@ impl RefreshKey {
         mac.update(token.expose().as_bytes());
         RefreshToken::new(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
-}
-
-fn keyed(key: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes a key of any length.
-    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
-}
-
-fn label(secret: &[u8], label: &[u8]) -> Vec<u8> {
-    let mut mac = keyed(secret);
-    mac.update(label);
-    mac.finalize().into_bytes().to_vec()
 }
 
 /// The SHA-256 of a token: all that is stored of it.

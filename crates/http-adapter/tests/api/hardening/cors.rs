@@ -27,7 +27,7 @@ async fn listed_origins_are_reflected_with_credentials() {
         .insert_header(("access-control-request-method", "PATCH"))
         .insert_header((
             "access-control-request-headers",
-            "content-type, authorization, x-request-id",
+            "content-type, authorization, x-request-id, if-match",
         ));
     let reply = app.call(preflight).await;
     assert_eq!(reply.status, 200);
@@ -45,7 +45,13 @@ async fn listed_origins_are_reflected_with_credentials() {
         .header("access-control-allow-headers")
         .unwrap()
         .to_ascii_lowercase();
-    for name in ["content-type", "authorization", "x-request-id"] {
+    for name in [
+        "content-type",
+        "authorization",
+        "x-request-id",
+        "if-match",
+        "if-none-match",
+    ] {
         assert!(headers.contains(name), "{headers}");
     }
     assert_helmet(&reply, API_CSP);
@@ -70,6 +76,7 @@ async fn listed_origins_are_reflected_with_credentials() {
         .to_ascii_lowercase();
     for name in [
         "x-request-id",
+        "etag",
         "x-ratelimit-limit",
         "x-ratelimit-remaining",
         "x-ratelimit-reset",
