@@ -27,6 +27,7 @@
 
 mod draft;
 mod email;
+mod event;
 mod id;
 mod page;
 mod password;
@@ -37,6 +38,7 @@ mod violation;
 
 pub use draft::Draft;
 pub use email::Email;
+pub use event::{Event, EventId, EventKind};
 pub use id::{ProjectId, SessionId, UserId};
 pub use page::{Page, PageRequest};
 pub use password::{Password, PasswordHash};

@@ -2,6 +2,7 @@
 //! from domain values. Handlers only translate; the rules live in the domain.
 
 mod account;
+mod event;
 mod page;
 mod project;
 mod role;
@@ -9,6 +10,7 @@ mod session;
 mod timestamp;
 
 pub use account::{Credentials, ProfileUpdateBody, UserEnvelope, UserView};
+pub use event::{EventView, RESYNC, TicketView};
 pub use page::{PageView, ProjectPage, UserPage};
 pub(crate) use project::status_schema;
 pub use project::{NewProjectBody, ProjectEnvelope, ProjectUpdateBody, ProjectView};

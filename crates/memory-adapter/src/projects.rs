@@ -7,8 +7,8 @@ use std::{
     collections::{BTreeMap, HashMap},
 };
 use trellis_domain::{
-    NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus, Timestamp,
-    UserId,
+    EventKind, NewProject, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectStatus,
+    Timestamp, UserId,
 };
 use trellis_ports::{ProjectRepository, RepositoryError};
 
@@ -77,6 +77,13 @@ impl ProjectRepository for InMemoryStore {
             .entry(owner)
             .or_default()
             .insert(key, project.clone());
+        self.record(
+            &mut state,
+            EventKind::Created,
+            owner,
+            project.id,
+            Some(project.clone()),
+        );
         Ok(project)
     }
 
@@ -99,11 +106,21 @@ impl ProjectRepository for InMemoryStore {
             return Ok(None);
         }
         let now = state.stamp();
-        Ok(state.projects.get_mut(owner, id).map(|project| {
+        let updated = state.projects.get_mut(owner, id).map(|project| {
             project.apply(patch);
             project.updated_at = now;
             project.clone()
-        }))
+        });
+        if let Some(project) = &updated {
+            self.record(
+                &mut state,
+                EventKind::Updated,
+                owner,
+                id,
+                Some(project.clone()),
+            );
+        }
+        Ok(updated)
     }
 
     async fn delete(&self, owner: UserId, id: ProjectId) -> Result<bool, RepositoryError> {
@@ -116,6 +133,7 @@ impl ProjectRepository for InMemoryStore {
         if let Some(owned) = projects.by_owner.get_mut(&owner) {
             owned.remove(&key);
         }
+        self.record(&mut state, EventKind::Deleted, owner, id, None);
         Ok(true)
     }
 

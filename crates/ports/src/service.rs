@@ -70,6 +70,12 @@ pub enum ServiceError {
         /// Until the window ends.
         retry_after: Duration,
     },
+    /// The caller has as many event streams open as it may.
+    #[error("too many streams")]
+    TooManyStreams,
+    /// A stream ticket that is unknown, spent or expired.
+    #[error("invalid ticket")]
+    InvalidTicket,
     /// A dependency is down or saturated; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
