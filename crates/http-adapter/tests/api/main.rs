@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bodies;
+mod events;
 mod hardening;
 mod health;
 mod helpers;

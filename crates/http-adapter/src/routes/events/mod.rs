@@ -72,7 +72,9 @@ pub(crate) async fn ticket(
         first; past `EVENTS_RETENTION_SECS` one `{\"type\":\"resync\"}` comes instead. Pings \
         every 25 s (SSE: `: keep-alive`); a WebSocket that answers nothing for 60 s is closed. \
         A client more than 1,000 events behind is closed (WebSocket 1008), as are the streams \
-        of a session that ends; a stopping instance closes them (WebSocket 1001).",
+        of a session that ends; a stopping instance closes them (WebSocket 1001). A ticket \
+        that is unknown, spent or expired answers 401 `Invalid ticket`; every refusal comes \
+        before the upgrade.",
     security(("bearer" = []), ("ticket" = [])),
     params(
         ("after" = Option<String>, Query, description = "Resume after this event id."),
@@ -83,7 +85,6 @@ pub(crate) async fn ticket(
         (status = 101, description = "Switching to the WebSocket protocol: one text message per `Event`."),
         (status = 200, description = "The event stream.", content_type = "text/event-stream", body = crate::dto::EventView),
         (status = 400, description = "`Validation failed`: `after` (or `Last-Event-ID`) is not an event id.", body = crate::error::ErrorBody),
-        (status = 401, description = "No valid bearer token or ticket (`Invalid ticket`).", body = crate::error::ErrorBody),
         (status = 406, description = "`Not acceptable`: neither an upgrade nor `Accept: text/event-stream`.", body = crate::error::ErrorBody),
         (status = 429, description = "`Too many streams`: `EVENTS_MAX_PER_USER` are open already.", body = crate::error::ErrorBody),
         (status = 503, description = "`Service unavailable`: the instance is stopping.", body = crate::error::ErrorBody),
