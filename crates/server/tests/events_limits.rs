@@ -164,3 +164,42 @@ async fn sigterm_closes_every_stream_and_still_stops_in_time() {
         "within SHUTDOWN_TIMEOUT_SECS"
     );
 }
+
+#[actix_web::test]
+async fn a_client_that_stops_reading_is_closed_with_1008() {
+    let database = TestDatabase::create().await;
+    let trellis = start(&database).await;
+    let token = sign_up(&trellis).await;
+    let mut slow = streams::slow_ws(trellis.addr(), &token).await;
+    let description = "x".repeat(4000);
+    let written = Instant::now();
+    let mut n = 0;
+    // More than the kernel's buffers and the 1,000 queued, eight at a time.
+    while n < 2400 {
+        let batch = (0..8).map(|k| {
+            let body = json!({"name": format!("p{}", n + k), "description": description});
+            let (trellis, token) = (&trellis, &token);
+            async move { post(trellis, "/api/projects", Some(token), body).await.0 }
+        });
+        assert!(
+            futures_util::future::join_all(batch)
+                .await
+                .iter()
+                .all(|s| *s == 201)
+        );
+        n += 8;
+    }
+    let mut received = 0;
+    let close = loop {
+        match slow.next(Duration::from_secs(15)).await {
+            Frame::Event { .. } => received += 1,
+            other => break other,
+        }
+    };
+    eprintln!(
+        "{n} events written in {:?}; the client read {received} before the close",
+        written.elapsed()
+    );
+    assert_eq!(close, Frame::Closed(Some(1008)));
+    assert!(received < n, "not everything was buffered for it");
+}

@@ -178,6 +178,25 @@ pub async fn ws(addr: SocketAddr, query: &str, token: Option<&str>) -> Result<Ws
     }
 }
 
+/// Opens a WebSocket whose socket takes in at most a few KiB (a client that
+/// stops reading fills up fast).
+pub async fn slow_ws(addr: SocketAddr, token: &str) -> Ws {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small buffer");
+    let stream = socket.connect(addr).await.expect("connects");
+    let mut request = format!("ws://{addr}/api/events")
+        .into_client_request()
+        .expect("a request");
+    request.headers_mut().insert(
+        "Authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).expect("a header"),
+    );
+    let (socket, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+        .await
+        .expect("upgrades");
+    Ws(socket)
+}
+
 impl Ws {
     /// The next text message, the close (and its code), or silence. Pings
     /// are answered by the library.

@@ -113,7 +113,10 @@ async fn run(
         };
         match timeout(SEND_TIMEOUT, session.text(text)).await {
             Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => return None,
+            Ok(Err(_)) => return None,
+            // Not reading: as good as too far behind (the close waits in
+            // line behind what the client has not taken).
+            Err(_) => return close(CloseCode::Policy, "too far behind"),
         }
     }
 }
