@@ -27,6 +27,7 @@
 
 mod draft;
 mod email;
+mod event;
 mod id;
 mod listing;
 mod page;
@@ -39,6 +40,7 @@ mod violation;
 
 pub use draft::Draft;
 pub use email::Email;
+pub use event::{Event, EventId, EventKind};
 pub use id::{ProjectId, SessionId, UserId};
 pub use listing::{
     Direction, Position, ProjectFilter, ProjectSort, SearchQuery, SortKey, SortValue, StatusSet,

@@ -164,7 +164,7 @@ impl FromRequest for AuthUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+pub(crate) fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     let token = bearer_token(req).ok_or(ApiError::AuthenticationRequired)?;
     let state = req
         .app_data::<web::Data<AppState>>()

@@ -2,6 +2,7 @@
 //! from domain values. Handlers only translate; the rules live in the domain.
 
 mod account;
+mod event;
 mod listing;
 mod page;
 mod project;
@@ -10,6 +11,7 @@ mod session;
 mod timestamp;
 
 pub use account::{Credentials, ProfileUpdateBody, UserEnvelope, UserView};
+pub use event::{EventView, RESYNC, TicketView};
 pub use listing::ProjectPage;
 pub use page::{PageView, UserPage};
 pub(crate) use project::status_schema;

@@ -54,6 +54,9 @@ pub enum ApiError {
     /// or spent).
     #[error("Invalid refresh token")]
     InvalidRefreshToken,
+    /// 401: a stream ticket that is unknown, spent or expired.
+    #[error("Invalid ticket")]
+    InvalidTicket,
     /// 403: the caller's role does not allow this.
     #[error("Insufficient permissions")]
     Forbidden,
@@ -75,6 +78,10 @@ pub enum ApiError {
         /// The value of the `Allow` header, e.g. `"GET, POST"`.
         allow: &'static str,
     },
+    /// 406: a `GET /api/events` that is neither a WebSocket upgrade nor
+    /// accepts `text/event-stream`.
+    #[error("Not acceptable")]
+    NotAcceptable,
     /// 409: the e-mail belongs to another account.
     #[error("Email already registered")]
     EmailTaken,
@@ -96,6 +103,9 @@ pub enum ApiError {
         /// Seconds until the window resets.
         retry_after_secs: u64,
     },
+    /// 429: the caller has as many event streams open as it may.
+    #[error("Too many streams")]
+    TooManyStreams,
     /// 503: a dependency is down or saturated.
     #[error("Service unavailable")]
     Unavailable(#[source] BoxError),
@@ -121,6 +131,8 @@ impl From<ServiceError> for ApiError {
                 retry_after_secs: retry_after.as_millis().div_ceil(1000).max(1) as u64,
             },
             ServiceError::PreconditionFailed => Self::PreconditionFailed,
+            ServiceError::TooManyStreams => Self::TooManyStreams,
+            ServiceError::InvalidTicket => Self::InvalidTicket,
             ServiceError::Unavailable(cause) => Self::Unavailable(cause),
             ServiceError::Internal(cause) => Self::Internal(cause),
         }
@@ -154,18 +166,20 @@ impl ResponseError for ApiError {
             | Self::InvalidToken
             | Self::TokenRevoked
             | Self::InvalidCredentials
-            | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+            | Self::InvalidRefreshToken
+            | Self::InvalidTicket => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::UserNotFound
             | Self::ProjectNotFound
             | Self::SessionNotFound
             | Self::EndpointNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::EmailTaken | Self::Conflict => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -191,7 +205,8 @@ impl ResponseError for ApiError {
             | Self::InvalidToken
             | Self::TokenRevoked
             | Self::InvalidCredentials
-            | Self::InvalidRefreshToken => {
+            | Self::InvalidRefreshToken
+            | Self::InvalidTicket => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::MethodNotAllowed { allow } => {

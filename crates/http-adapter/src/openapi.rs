@@ -14,7 +14,7 @@ pub mod forms;
 mod metrics;
 pub(crate) mod schemas;
 
-use crate::routes::{accounts, docs, health, projects, sessions, users};
+use crate::routes::{accounts, docs, events, health, projects, sessions, users};
 use errors::SharedErrors;
 use forms::FormNote;
 use metrics::MetricsEndpoint;
@@ -22,13 +22,17 @@ use utoipa::{
     Modify, OpenApi,
     openapi::{
         self,
-        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
 };
 
 /// The name of the bearer security scheme in the document (the handlers'
 /// `security(("bearer" = []))` must name it: the macro takes only literals).
 pub const BEARER: &str = "bearer";
+
+/// The name of the stream-ticket security scheme (`?ticket=` on
+/// `GET /api/events`).
+pub const TICKET: &str = "ticket";
 
 /// The whole API, as an OpenAPI 3.1 document.
 #[derive(Debug, OpenApi)]
@@ -65,6 +69,8 @@ pub const BEARER: &str = "bearer";
         sessions::end,
         sessions::change_password,
         sessions::end_user_sessions,
+        events::events,
+        events::ticket,
         docs::document,
         docs::forms_document,
         docs::docs_entry,
@@ -78,6 +84,7 @@ pub const BEARER: &str = "bearer";
         (name = "sessions", description = "Refresh tokens, logging out, one's sessions and password."),
         (name = "projects", description = "The caller's own projects."),
         (name = "users", description = "Managing accounts: admins only."),
+        (name = "events", description = "The caller's project changes, live, over WebSocket or SSE."),
         (name = "docs", description = "This document and its Swagger UI."),
     ),
 )]
@@ -97,7 +104,8 @@ pub fn forms_json() -> Result<&'static str, &'static serde_json::Error> {
     JSON.as_deref()
 }
 
-/// Declares `Authorization: Bearer <jwt>` as [`BEARER`].
+/// Declares `Authorization: Bearer <jwt>` as [`BEARER`], and `?ticket=` as
+/// [`TICKET`].
 #[derive(Debug)]
 struct BearerScheme;
 
@@ -111,8 +119,14 @@ impl Modify for BearerScheme {
                  by default.",
             ))
             .build();
-        doc.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        components.add_security_scheme(
+            TICKET,
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "ticket",
+                "A single-use ticket from `POST /api/events/ticket`, valid 30 seconds.",
+            ))),
+        );
     }
 }

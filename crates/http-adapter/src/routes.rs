@@ -3,6 +3,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod docs;
+pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod projects;
 pub(crate) mod sessions;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     projects::configure(cfg);
     sessions::configure(cfg);
+    events::configure(cfg);
     users::configure(cfg);
     docs::configure(cfg);
 }

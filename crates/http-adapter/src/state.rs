@@ -3,7 +3,8 @@
 use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
 use trellis_ports::{
-    AccountService, AdminService, HealthService, ProjectService, Revocations, SessionService,
+    AccountService, AdminService, EventService, HealthService, ProjectService, Revocations,
+    SessionService,
 };
 
 /// The shared state of the app, cloned into every actix worker.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub revocations: Arc<dyn Revocations>,
     /// A user's own projects.
     pub projects: Arc<dyn ProjectService>,
+    /// Streams of the changes to a caller's projects.
+    pub events: Arc<dyn EventService>,
     /// Managing accounts (admins only).
     pub admin: Arc<dyn AdminService>,
     /// Answers `GET /health/ready`.

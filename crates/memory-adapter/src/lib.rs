@@ -14,6 +14,7 @@
 //! [`StoreHealth`]: trellis_ports::StoreHealth
 
 mod counters;
+mod events;
 mod projects;
 mod sessions;
 mod store;

@@ -7,8 +7,8 @@ use std::{
     collections::{BTreeMap, HashMap},
 };
 use trellis_domain::{
-    NewProject, Page, PageRequest, Position, Project, ProjectFilter, ProjectId, ProjectPatch,
-    ProjectSort, Timestamp, UserId,
+    EventKind, NewProject, Page, PageRequest, Position, Project, ProjectFilter, ProjectId,
+    ProjectPatch, ProjectSort, Timestamp, UserId,
 };
 use trellis_ports::{ProjectRepository, RepositoryError, Written};
 
@@ -106,6 +106,13 @@ impl ProjectRepository for InMemoryStore {
             .entry(owner)
             .or_default()
             .insert(key, project.clone());
+        self.record(
+            &mut state,
+            EventKind::Created,
+            owner,
+            project.id,
+            Some(project.clone()),
+        );
         Ok(project)
     }
 
@@ -131,14 +138,20 @@ impl ProjectRepository for InMemoryStore {
             Written::Stale => return Ok(Written::Stale),
         }
         let now = state.stamp();
-        Ok(match state.projects.get_mut(owner, id) {
-            Some(project) => {
-                project.apply(patch);
-                project.updated_at = now;
-                Written::Done(project.clone())
-            }
-            None => Written::Missing,
-        })
+        let Some(project) = state.projects.get_mut(owner, id) else {
+            return Ok(Written::Missing);
+        };
+        project.apply(patch);
+        project.updated_at = now;
+        let updated = project.clone();
+        self.record(
+            &mut state,
+            EventKind::Updated,
+            owner,
+            id,
+            Some(updated.clone()),
+        );
+        Ok(Written::Done(updated))
     }
 
     async fn delete(
@@ -155,6 +168,9 @@ impl ProjectRepository for InMemoryStore {
             if let Some(owned) = projects.by_owner.get_mut(&owner) {
                 owned.remove(&key);
             }
+        }
+        if checked == Written::Done(()) {
+            self.record(&mut state, EventKind::Deleted, owner, id, None);
         }
         Ok(checked)
     }

@@ -1,15 +1,17 @@
 //! The shared state and the clock that stamps it.
 
-use crate::{projects::Projects, sessions::Sessions, users::Users};
+use crate::{events::Events, projects::Projects, sessions::Sessions, users::Users};
 use async_trait::async_trait;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::broadcast;
 use trellis_domain::Timestamp;
-use trellis_ports::{PoolStats, RepositoryError, RevocationNotice, StoreHealth};
+use trellis_ports::{EventNotice, PoolStats, RepositoryError, RevocationNotice, StoreHealth};
 
 /// Revocation notices kept for a slow subscriber before it must resync.
 const NOTICE_BACKLOG: usize = 1024;
+/// Event notices kept for a slow subscriber before it must catch up.
+const EVENT_BACKLOG: usize = 4096;
 
 /// Accounts and projects in memory, shared by every worker.
 ///
@@ -19,6 +21,7 @@ const NOTICE_BACKLOG: usize = 1024;
 pub struct InMemoryStore {
     state: RwLock<State>,
     pub(crate) revocations: broadcast::Sender<RevocationNotice>,
+    pub(crate) event_notices: broadcast::Sender<EventNotice>,
 }
 
 impl Default for InMemoryStore {
@@ -26,6 +29,7 @@ impl Default for InMemoryStore {
         Self {
             state: RwLock::default(),
             revocations: broadcast::channel(NOTICE_BACKLOG).0,
+            event_notices: broadcast::channel(EVENT_BACKLOG).0,
         }
     }
 }
@@ -35,6 +39,7 @@ pub(crate) struct State {
     pub(crate) users: Users,
     pub(crate) projects: Projects,
     pub(crate) sessions: Sessions,
+    pub(crate) events: Events,
     last_stamp: Option<Timestamp>,
 }
 

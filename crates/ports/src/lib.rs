@@ -3,11 +3,12 @@
 //! *Driven* ports are what the core needs from the outside world and the
 //! adapters implement: [`UserRepository`], [`ProjectRepository`],
 //! [`PasswordHasher`], [`Clock`], [`StoreHealth`], [`CounterStore`],
-//! [`SessionRepository`] and [`RevocationFeed`]. *Driving* ports are what
+//! [`SessionRepository`], [`RevocationFeed`], [`EventLog`], [`EventFeed`]
+//! and [`TicketRepository`]. *Driving* ports are what
 //! the outside world asks of the core and `trellis-services` implements:
 //! [`AccountService`], [`ProjectService`], [`AdminService`],
-//! [`SessionService`], [`Revocations`], [`HealthService`] and
-//! [`RequestLimiter`].
+//! [`SessionService`], [`Revocations`], [`EventService`], [`HealthService`]
+//! and [`RequestLimiter`].
 //!
 //! Every trait is object-safe (`#[async_trait]`) and bounded by
 //! `Send + Sync + 'static`, because the binary wires one concrete
@@ -18,6 +19,7 @@
 
 mod clock;
 mod error;
+mod event;
 mod health;
 mod limits;
 mod listing;
@@ -32,6 +34,10 @@ pub mod testkit;
 
 pub use clock::Clock;
 pub use error::{BoxError, RepositoryError};
+pub use event::{
+    Delivery, EventFeed, EventLog, EventNotice, EventService, IssuedTicket, Position, StreamEnd,
+    TicketRepository,
+};
 pub use health::{HealthService, PoolStats, StoreHealth};
 pub use limits::{
     CounterError, CounterStore, Hit, LimiterStats, RequestKind, RequestLimiter, Verdict,

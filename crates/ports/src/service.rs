@@ -74,6 +74,12 @@ pub enum ServiceError {
     /// ones expected (`If-Match`); nothing changed.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// The caller has as many event streams open as it may.
+    #[error("too many streams")]
+    TooManyStreams,
+    /// A stream ticket that is unknown, spent or expired.
+    #[error("invalid ticket")]
+    InvalidTicket,
     /// A dependency is down or saturated; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),

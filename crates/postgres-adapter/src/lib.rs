@@ -22,6 +22,7 @@
 
 mod connection;
 mod error;
+mod event;
 mod failure;
 mod listener;
 mod migrate;
@@ -38,7 +39,7 @@ pub mod testkit;
 
 pub use connection::{ConnectionString, InvalidSslMode, SslMode};
 pub use error::PgError;
-pub use listener::{Heard, PgListener, SESSION_ENDED};
+pub use listener::{EVENT_COMMITTED, Heard, PgListener, SESSION_ENDED};
 pub use migrate::migrate;
 pub use settings::PgSettings;
 pub use store::PgStore;

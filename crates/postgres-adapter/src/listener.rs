@@ -22,10 +22,12 @@ use tokio_postgres::{
     AsyncMessage, Socket,
     tls::{MakeTlsConnect, TlsConnect},
 };
-use trellis_ports::{RevocationFeed, RevocationNotice, Revoked};
+use trellis_ports::{EventFeed, EventNotice, RevocationFeed, RevocationNotice, Revoked};
 
 /// The channel the sessions trigger (migration V2) notifies.
 pub const SESSION_ENDED: &str = "trellis_session_ended";
+/// The channel the events trigger (migration V4) notifies: `"<id> <owner>"`.
+pub const EVENT_COMMITTED: &str = "trellis_event";
 
 /// Notices kept for a subscriber that falls behind, before it must resync.
 const BACKLOG: usize = 4096;
@@ -136,6 +138,26 @@ impl RevocationFeed for PgListener {
             }
         });
         stream::once(async { RevocationNotice::Resync })
+            .chain(notices)
+            .boxed()
+    }
+}
+
+impl EventFeed for PgListener {
+    fn subscribe(&self) -> BoxStream<'static, EventNotice> {
+        let notices = self.hear(EVENT_COMMITTED).filter_map(|heard| async move {
+            match heard {
+                Heard::Reconnected => Some(EventNotice::Resync),
+                Heard::Notice(payload) => {
+                    let (id, owner) = payload.split_once(' ')?;
+                    Some(EventNotice::Committed {
+                        id: id.parse().ok()?,
+                        owner: owner.parse().ok()?,
+                    })
+                }
+            }
+        });
+        stream::once(async { EventNotice::Resync })
             .chain(notices)
             .boxed()
     }

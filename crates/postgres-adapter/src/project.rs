@@ -316,7 +316,7 @@ fn column<'a, T, V>(change: &'a Change<T>, value: impl FnOnce(&'a T) -> V) -> (b
 }
 
 /// A project from a row holding the columns the statements above select.
-fn project_from(row: &Row) -> Result<Project, RepositoryError> {
+pub(crate) fn project_from(row: &Row) -> Result<Project, RepositoryError> {
     let name: String = row.try_get("name").map_err(failure::from_query)?;
     let description: Option<String> = row.try_get("description").map_err(failure::from_query)?;
     let status: String = row.try_get("status").map_err(failure::from_query)?;

@@ -194,7 +194,7 @@ impl SessionRepository for PgStore {
     }
 }
 
-fn count(rows: &[Row]) -> Result<u64, RepositoryError> {
+pub(crate) fn count(rows: &[Row]) -> Result<u64, RepositoryError> {
     let count: i64 = crate::store::inserted(rows)?
         .try_get(0)
         .map_err(failure::from_query)?;

@@ -23,9 +23,9 @@ use trellis_password::BcryptHasher;
 use trellis_ports::{CounterStore, HealthService, PasswordHasher, RequestLimiter};
 use trellis_redis::RedisCounters;
 use trellis_services::{
-    AccountsService, AdminUsersService, CursorKey, LoginThrottle, ProjectsService, RateLimitPolicy,
-    RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy,
-    SessionsService, StoreHealthService, SystemClock,
+    AccountsService, AdminUsersService, CursorKey, EventsService, LoginThrottle, ProjectsService,
+    RateLimitPolicy, RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer,
+    SessionPolicy, SessionsService, StoreHealthService, SystemClock,
 };
 
 /// Why the server could not start.
@@ -138,6 +138,25 @@ impl Application {
             let sessions = store.sessions.clone();
             move |stopping| workers::sweep_sessions(sessions, stopping)
         });
+        let events = Arc::new(EventsService::new(
+            store.events.clone(),
+            store.tickets.clone(),
+            revocations.clone(),
+            config.events.max_per_user,
+        ));
+        workers.spawn({
+            let (events, feed, endings) = (
+                Arc::clone(&events),
+                Arc::clone(&feeds.events),
+                revocations.ending(),
+            );
+            move |stopping| async move { events.follow(feed.as_ref(), endings, stopping).await }
+        });
+        workers.spawn({
+            let (log, tickets) = (store.events.clone(), store.tickets.clone());
+            let retention = config.events.retention;
+            move |stopping| workers::sweep_events(log, tickets, retention, stopping)
+        });
         let state = AppState {
             accounts: Arc::new(
                 AccountsService::new(store.users.clone(), Arc::clone(&hasher), issuer.clone())
@@ -150,6 +169,7 @@ impl Application {
                 Arc::clone(&revocations),
             )),
             revocations,
+            events,
             projects: Arc::new(ProjectsService::new(
                 store.projects.clone(),
                 clock,

@@ -4,9 +4,12 @@
 use std::{sync::Arc, time::Duration};
 use trellis_memory::InMemoryStore;
 use trellis_ports::{
-    ProjectRepository, RevocationFeed, SessionRepository, StoreHealth, UserRepository,
+    EventFeed, EventLog, ProjectRepository, RevocationFeed, SessionRepository, StoreHealth,
+    TicketRepository, UserRepository,
 };
-use trellis_postgres::{ConnectionString, PgError, PgListener, PgSettings, PgStore, SESSION_ENDED};
+use trellis_postgres::{
+    ConnectionString, EVENT_COMMITTED, PgError, PgListener, PgSettings, PgStore, SESSION_ENDED,
+};
 
 /// One store, seen through each port it implements.
 #[derive(Clone)]
@@ -17,6 +20,10 @@ pub struct Store {
     pub projects: Arc<dyn ProjectRepository>,
     /// Sessions.
     pub sessions: Arc<dyn SessionRepository>,
+    /// Events of project changes.
+    pub events: Arc<dyn EventLog>,
+    /// Stream tickets.
+    pub tickets: Arc<dyn TicketRepository>,
     /// Readiness and pool gauges.
     pub health: Arc<dyn StoreHealth>,
     backend: Backend,
@@ -42,6 +49,8 @@ impl std::fmt::Debug for Store {
 pub struct Feeds {
     /// Ended sessions.
     pub revocations: Arc<dyn RevocationFeed>,
+    /// Committed events.
+    pub events: Arc<dyn EventFeed>,
     listener: Option<Arc<PgListener>>,
 }
 
@@ -62,6 +71,8 @@ impl Store {
             users: store.clone(),
             projects: store.clone(),
             sessions: store.clone(),
+            events: store.clone(),
+            tickets: store.clone(),
             health: store.clone(),
             backend: Backend::Memory(store),
         }
@@ -77,6 +88,8 @@ impl Store {
             users: shared.clone(),
             projects: shared.clone(),
             sessions: shared.clone(),
+            events: shared.clone(),
+            tickets: shared.clone(),
             health: shared,
             backend: Backend::Postgres(store),
         })
@@ -112,15 +125,17 @@ impl Store {
                 let listener = Arc::new(PgListener::start(
                     listen,
                     connect_timeout,
-                    &[SESSION_ENDED],
+                    &[SESSION_ENDED, EVENT_COMMITTED],
                 )?);
                 Ok(Feeds {
                     revocations: listener.clone(),
+                    events: listener.clone(),
                     listener: Some(listener),
                 })
             }
             (Backend::Memory(store), _) => Ok(Feeds {
                 revocations: store.clone(),
+                events: store.clone(),
                 listener: None,
             }),
             (Backend::Postgres(_), None) => Err(PgError::Pool(

@@ -4,7 +4,7 @@
 
 use std::{future::Future, time::Duration};
 use tokio::{sync::watch, task::JoinHandle};
-use trellis_ports::SessionRepository;
+use trellis_ports::{EventLog, SessionRepository, TicketRepository};
 
 /// The running workers.
 #[derive(Debug)]
@@ -75,6 +75,37 @@ pub async fn sweep_sessions(sessions: std::sync::Arc<dyn SessionRepository>, sto
                 Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
                 Err(error) => tracing::warn!(%error, "sweeping expired sessions failed"),
             },
+        }
+    }
+}
+
+/// How often events past their retention, and expired tickets, are deleted.
+const EVENT_SWEEP: Duration = Duration::from_secs(60);
+
+/// Deletes events older than `retention`, and expired stream tickets, every
+/// minute until `stopping`.
+pub async fn sweep_events(
+    events: std::sync::Arc<dyn EventLog>,
+    tickets: std::sync::Arc<dyn TicketRepository>,
+    retention: Duration,
+    stopping: Stopping,
+) {
+    let mut ticks = tokio::time::interval(EVENT_SWEEP);
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => return,
+            _ = ticks.tick() => {
+                let now = time::OffsetDateTime::now_utc();
+                match events.sweep(now - retention).await {
+                    Ok(0) => {}
+                    Ok(swept) => tracing::info!(swept, "events past their retention deleted"),
+                    Err(error) => tracing::warn!(%error, "sweeping events failed"),
+                }
+                if let Err(error) = tickets.sweep_tickets(now).await {
+                    tracing::warn!(%error, "sweeping stream tickets failed");
+                }
+            }
         }
     }
 }

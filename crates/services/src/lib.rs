@@ -1,6 +1,6 @@
 //! The use cases of Trellis: one implementation of each driving port
 //! ([`AccountService`], [`ProjectService`], [`AdminService`],
-//! [`SessionService`], [`Revocations`], [`HealthService`],
+//! [`SessionService`], [`Revocations`], [`EventService`], [`HealthService`],
 //! [`RequestLimiter`]), written only against the driven ports, plus the
 //! production [`Clock`] (the system clock). The bcrypt hasher is an adapter
 //! of its own (`trellis-password`).
@@ -10,6 +10,7 @@
 //! [`AdminService`]: trellis_ports::AdminService
 //! [`SessionService`]: trellis_ports::SessionService
 //! [`Revocations`]: trellis_ports::Revocations
+//! [`EventService`]: trellis_ports::EventService
 //! [`HealthService`]: trellis_ports::HealthService
 //! [`RequestLimiter`]: trellis_ports::RequestLimiter
 //! [`Clock`]: trellis_ports::Clock
@@ -17,6 +18,7 @@
 mod accounts;
 mod admin;
 mod clock;
+mod events;
 mod health;
 mod keys;
 mod limits;
@@ -26,6 +28,7 @@ mod sessions;
 pub use accounts::AccountsService;
 pub use admin::AdminUsersService;
 pub use clock::SystemClock;
+pub use events::{EventsService, TICKET_TTL};
 pub use health::StoreHealthService;
 pub use limits::{LoginThrottle, RateLimitPolicy, RateLimits, ResilientCounters};
 pub use projects::{CursorKey, ProjectsService};

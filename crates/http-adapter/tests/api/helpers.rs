@@ -28,9 +28,9 @@ use trellis_ports::{
     Clock, HashError, PasswordHasher, RequestLimiter, StoreHealth, UserRepository, Verification,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, CursorKey, LoginThrottle, ProjectsService, RateLimitPolicy,
-    RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy,
-    SessionsService, StoreHealthService, SystemClock,
+    AccountsService, AdminUsersService, CursorKey, EventsService, LoginThrottle, ProjectsService,
+    RateLimitPolicy, RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer,
+    SessionPolicy, SessionsService, StoreHealthService, SystemClock,
 };
 
 /// The secret every test token is signed with.
@@ -211,8 +211,25 @@ fn state_with(
             .follow(feed.as_ref(), feed.as_ref(), std::future::pending())
             .await;
     });
+    let events = Arc::new(EventsService::new(
+        store.clone(),
+        store.clone(),
+        revocations.clone(),
+        5,
+    ));
+    let (following, feed, endings) = (
+        Arc::clone(&events),
+        Arc::clone(&store),
+        revocations.ending(),
+    );
+    actix_web::rt::spawn(async move {
+        following
+            .follow(feed.as_ref(), endings, std::future::pending())
+            .await;
+    });
     AppState {
         accounts: Arc::new(accounts),
+        events,
         sessions: Arc::new(SessionsService::new(
             issuer,
             store.clone(),

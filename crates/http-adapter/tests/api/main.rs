@@ -6,6 +6,7 @@
 mod accounts;
 mod bodies;
 mod conditional;
+mod events;
 mod hardening;
 mod health;
 mod helpers;

@@ -4,9 +4,11 @@
 
 mod database;
 mod duration;
+mod events;
 mod source;
 
 pub use database::DatabaseConfig;
+pub use events::EventConfig;
 pub use source::Source;
 
 use secrecy::{SecretSlice, SecretString};
@@ -114,6 +116,8 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// Sessions.
     pub sessions: SessionConfig,
+    /// Event streams.
+    pub events: EventConfig,
 }
 
 /// A variable with a value Trellis cannot use.
@@ -237,6 +241,7 @@ impl Config {
                 },
                 grace: Duration::from_secs(source.parse("REFRESH_REUSE_GRACE_SECS", 10)?),
             },
+            events: EventConfig::read(source)?,
             rate_limit: RateLimitConfig {
                 max: source.parse("RATE_LIMIT_MAX", 100)?,
                 window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,

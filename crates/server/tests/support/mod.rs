@@ -9,6 +9,7 @@
 pub mod binary;
 pub mod proxy;
 pub mod raw;
+pub mod streams;
 
 use awc::http::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};

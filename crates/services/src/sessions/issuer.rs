@@ -55,7 +55,12 @@ impl RefreshKey {
 
 /// The SHA-256 of a token: all that is stored of it.
 pub(crate) fn digest(token: &RefreshToken) -> TokenDigest {
-    TokenDigest(Sha256::digest(token.expose().as_bytes()).into())
+    digest_of(token.expose())
+}
+
+/// The SHA-256 of any secret handed to a client.
+pub(crate) fn digest_of(secret: &str) -> TokenDigest {
+    TokenDigest(Sha256::digest(secret.as_bytes()).into())
 }
 
 /// Opens sessions: a fresh token of 256 random bits, stored as its digest.

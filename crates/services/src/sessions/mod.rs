@@ -4,6 +4,7 @@
 mod issuer;
 mod revocations;
 
+pub(crate) use issuer::digest_of;
 pub use issuer::{RefreshKey, SessionIssuer, SessionPolicy};
 pub use revocations::RevocationList;
 
