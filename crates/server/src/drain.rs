@@ -75,12 +75,24 @@ impl Listener {
     }
 
     /// From now on, new connection attempts are dropped by the kernel
-    /// before they complete; those already queued are still accepted.
+    /// before they complete; those already queued are still accepted, and
+    /// so are those halfway through their handshake (their last ACK still
+    /// passes, so they join the queue rather than being reset when the
+    /// listener closes).
     #[cfg(target_os = "linux")]
     fn refuse_new_connections(&self) -> io::Result<()> {
-        // A classic BPF program of one instruction: `ret #0`, keep nothing.
-        const DROP_ALL: [socket2::SockFilter; 1] = [socket2::SockFilter::new(0x06, 0, 0, 0)];
-        self.socket.attach_filter(&DROP_ALL)
+        use socket2::SockFilter;
+        // Classic BPF, run on each segment for this socket with the TCP
+        // header at offset 0: drop a SYN without ACK (a new attempt), keep
+        // every other segment whole.
+        const DROP_SYN: [SockFilter; 5] = [
+            SockFilter::new(0x30, 0, 0, 13),          // ldb [13]: the flags
+            SockFilter::new(0x54, 0, 0, 0x12),        // and #(SYN | ACK)
+            SockFilter::new(0x15, 0, 1, 0x02),        // jeq #SYN: next, else skip one
+            SockFilter::new(0x06, 0, 0, 0),           // ret #0: drop
+            SockFilter::new(0x06, 0, 0, 0xffff_ffff), // ret #-1: keep
+        ];
+        self.socket.attach_filter(&DROP_SYN)
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -186,13 +198,18 @@ async fn drain_connections(
         tracing::warn!(%error, "cannot filter new connections; closing the listener may reset some");
     }
     let deadline = Instant::now() + times.timeout;
+    // Empty on two looks in a row: a handshake that was under way when the
+    // filter came lands in the queue in well under one poll.
+    let mut empty_before = false;
     loop {
         let queued = listener.queued().unwrap_or(0);
         let open = connections.open();
-        if queued == 0 && open == 0 {
+        let empty = queued == 0 && open == 0;
+        if empty && empty_before {
             tracing::info!("drained: no connection left");
             return true;
         }
+        empty_before = empty;
         if Instant::now() >= deadline {
             tracing::warn!(
                 open,
