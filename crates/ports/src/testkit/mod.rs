@@ -9,11 +9,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod counters;
+mod events;
 mod projects;
 mod sessions;
 mod users;
 
 pub use counters::*;
+pub use events::*;
 pub use projects::*;
 pub use sessions::*;
 pub use users::*;
