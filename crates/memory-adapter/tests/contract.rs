@@ -23,3 +23,25 @@ mod counters {
 
     trellis_ports::counter_contract!(async { Arc::new(MemoryCounters::new(1_000)) });
 }
+
+mod events {
+    use std::sync::Arc;
+    use trellis_memory::InMemoryStore;
+    use trellis_ports::testkit::{EventRepos, Repos};
+
+    fn repos() -> EventRepos {
+        let store = Arc::new(InMemoryStore::new());
+        EventRepos {
+            repos: Repos {
+                users: store.clone(),
+                projects: store.clone(),
+                sessions: store.clone(),
+                keep_alive: None,
+            },
+            events: store.clone(),
+            tickets: store,
+        }
+    }
+
+    trellis_ports::event_contract!(async { repos() });
+}

@@ -33,3 +33,26 @@ mod without_prepared_statements {
 
     trellis_ports::repository_contract!(repos(false));
 }
+
+mod events {
+    use std::sync::Arc;
+    use trellis_ports::testkit::{EventRepos, Repos};
+    use trellis_postgres::testkit::TestDatabase;
+
+    async fn repos() -> EventRepos {
+        let database = TestDatabase::create().await;
+        let store = Arc::new(database.store());
+        EventRepos {
+            repos: Repos {
+                users: store.clone(),
+                projects: store.clone(),
+                sessions: store.clone(),
+                keep_alive: Some(Arc::new(database)),
+            },
+            events: store.clone(),
+            tickets: store,
+        }
+    }
+
+    trellis_ports::event_contract!(repos());
+}

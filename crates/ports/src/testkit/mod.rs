@@ -10,6 +10,7 @@
 
 mod counters;
 mod listing;
+mod events;
 mod projects;
 mod sessions;
 mod users;
@@ -17,6 +18,7 @@ mod versions;
 
 pub use counters::*;
 pub use listing::*;
+pub use events::*;
 pub use projects::*;
 pub use sessions::*;
 pub use users::*;
