@@ -26,8 +26,11 @@ CREATE INDEX projects_user_budget_desc_idx
     ON projects (user_id, budget DESC NULLS LAST, id DESC) INCLUDE (status);
 
 -- Substring search over name and description: trigrams (pg_trgm ships with
--- PostgreSQL; creating it needs a role allowed to, see the README). The
--- statements search exactly this expression; a term never spans the space.
+-- PostgreSQL; creating it needs a role allowed to, see the README), keyed by
+-- owner first (btree_gin, also in contrib), so that a common word is looked
+-- up among the owner's projects, not the whole table's. The statements search
+-- exactly this expression; a term never spans the space.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 CREATE INDEX projects_search_idx
-    ON projects USING gin ((name::text || ' ' || coalesce(description, '')) gin_trgm_ops);
+    ON projects USING gin (user_id, (name::text || ' ' || coalesce(description, '')) gin_trgm_ops);

@@ -2,7 +2,7 @@
 //! every sort: an offset page walks the sort's index and stops after the
 //! page (nothing sorts more than one page); a keyset page at any depth
 //! reads about one page from the index; a search looks its longest term up
-//! in the trigram index. Checked for the plans the server actually runs:
+//! in the (owner-keyed) trigram index. Checked for the plans the server actually runs:
 //! custom (first executions) and generic (later executions of the cached
 //! prepared statement).
 
