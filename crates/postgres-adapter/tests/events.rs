@@ -20,17 +20,19 @@ async fn every_committed_change_has_its_event_and_a_rolled_back_one_none() {
         status: Some(ProjectStatus::Completed),
         ..ProjectPatch::default()
     };
-    let updated = ProjectRepository::update(&store, ada.id, created.id, &patch)
+    let updated = ProjectRepository::update(&store, ada.id, created.id, &patch, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     ProjectRepository::create(&store, bob.id, named("Loom"))
         .await
         .unwrap();
-    assert!(
-        ProjectRepository::delete(&store, ada.id, created.id)
+    assert_eq!(
+        ProjectRepository::delete(&store, ada.id, created.id, None)
             .await
-            .unwrap()
+            .unwrap(),
+        trellis_ports::Written::Done(())
     );
 
     // A change that rolls back leaves no event behind.

@@ -11,8 +11,8 @@ use trellis_ports::{
     StreamEnd,
 };
 use trellis_services::{
-    AccountsService, EventsService, ProjectsService, RefreshKey, RevocationList, SessionIssuer,
-    SessionPolicy, SystemClock,
+    AccountsService, CursorKey, EventsService, ProjectsService, RefreshKey, RevocationList,
+    SessionIssuer, SessionPolicy, SystemClock,
 };
 
 struct World {
@@ -59,7 +59,11 @@ async fn world() -> World {
             .await;
     });
     World {
-        projects: ProjectsService::new(store, Arc::new(SystemClock)),
+        projects: ProjectsService::new(
+            store,
+            Arc::new(SystemClock),
+            CursorKey::derive(b"events-tests-secret-of-32-bytes!!!!"),
+        ),
         events,
         actor: Actor {
             id: grant.user.id,

@@ -67,16 +67,24 @@ pub async fn events_mirror_each_change_in_order(store: EventRepos) {
     };
     let updated = repos
         .projects
-        .update(ada.id, created.id, &patch)
+        .update(ada.id, created.id, &patch, None)
         .await
         .unwrap()
+        .done()
         .unwrap();
     repos
         .projects
         .create(bob.id, project_named("Loom"))
         .await
         .unwrap();
-    assert!(repos.projects.delete(ada.id, created.id).await.unwrap());
+    assert_eq!(
+        repos
+            .projects
+            .delete(ada.id, created.id, None)
+            .await
+            .unwrap(),
+        crate::Written::Done(())
+    );
 
     let events = store
         .events

@@ -9,16 +9,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod counters;
-mod listing;
 mod events;
+mod listing;
 mod projects;
 mod sessions;
 mod users;
 mod versions;
 
 pub use counters::*;
-pub use listing::*;
 pub use events::*;
+pub use listing::*;
 pub use projects::*;
 pub use sessions::*;
 pub use users::*;
