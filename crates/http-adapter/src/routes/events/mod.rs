@@ -77,9 +77,9 @@ pub(crate) async fn ticket(
         before the upgrade.",
     security(("bearer" = []), ("ticket" = [])),
     params(
-        ("after" = Option<String>, Query, description = "Resume after this event id."),
+        ("after" = Option<String>, Query, pattern = "^[0-9]{0,18}$", description = "Resume after this event id (digits; empty is the same as absent)."),
         ("ticket" = Option<String>, Query, description = "A ticket from `POST /api/events/ticket`, instead of a bearer header."),
-        ("Last-Event-ID" = Option<String>, Header, description = "SSE: resume after this event id."),
+        ("Last-Event-ID" = Option<String>, Header, nullable = false, pattern = "^[0-9]{0,18}$", description = "SSE: resume after this event id (digits; empty is the same as absent)."),
     ),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol: one text message per `Event`."),
@@ -149,8 +149,10 @@ impl StreamQuery {
                 .into_iter()
                 .collect();
         Ok(Self {
+            // Empty is absent, as for `Last-Event-ID` and `ticket`.
             after: params
                 .get("after")
+                .filter(|after| !after.trim().is_empty())
                 .map(|after| event_id("after", after))
                 .transpose()?,
             ticket: params.remove("ticket").filter(|ticket| !ticket.is_empty()),
