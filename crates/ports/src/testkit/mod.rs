@@ -11,6 +11,7 @@
 mod counters;
 mod events;
 mod listing;
+mod paging;
 mod projects;
 mod sessions;
 mod users;
@@ -19,6 +20,7 @@ mod versions;
 pub use counters::*;
 pub use events::*;
 pub use listing::*;
+pub use paging::*;
 pub use projects::*;
 pub use sessions::*;
 pub use users::*;
