@@ -98,11 +98,13 @@ async function main(): Promise<void> {
   await page.locator(".auth-wrapper button.authorize").click();
   const modal = page.locator(".modal-ux");
   await modal.waitFor();
-  await modal.locator("input").first().fill(token);
-  await modal.locator(".auth-btn-wrapper button.authorize").click();
-  await modal.locator("button.btn-done").waitFor();
-  expect("authorize", (await modal.getByText("Authorized").count()) > 0, "the dialog does not say Authorized");
-  await modal.locator("button.btn-done").click();
+  // The dialog has one form per security scheme (bearer, and the events' ticket): use bearer's.
+  const bearer = modal.locator("form").filter({ hasText: "bearer (http, Bearer)" });
+  await bearer.locator("input").first().fill(token);
+  await bearer.locator(".auth-btn-wrapper button.authorize").click();
+  await bearer.locator("button.btn-done").waitFor();
+  expect("authorize", (await bearer.getByText("Authorized").count()) > 0, "the dialog does not say Authorized");
+  await bearer.locator("button.btn-done").click();
   await modal.waitFor({ state: "detached" });
   ok("authorize", "bearer token entered, Authorized, dialog closed");
 
