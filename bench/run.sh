@@ -172,22 +172,26 @@ database=${databases[head]}
 
 # --- Measuring the server -------------------------------------------------------
 clock_ticks=$(getconf CLK_TCK)
-cpu_ticks() { # utime + stime of the server, in clock ticks
+# Sets `fields` to the fields of /proc/PID/stat after the command name
+# (fields[11], fields[12]: utime, stime; fields[13], fields[14]: what its
+# waited-for children used); fails if the process is gone.
+stat_fields() { # pid
   local stat
-  stat=$(<"/proc/$server_pid/stat")
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   stat=${stat##*) }
   read -r -a fields <<<"$stat"
+}
+cpu_ticks() { # utime + stime of the server, in clock ticks
+  stat_fields "$server_pid"
   echo $((fields[11] + fields[12]))
 }
 # utime + stime of every live PostgreSQL process (the server's backends among
 # them), plus the postmaster's cutime + cstime: what its exited children used.
 postgres_ticks() {
-  local pid stat total=0 postmaster
+  local pid total=0 postmaster
   postmaster=$(pgrep -o -x postgres)
   for pid in $(pgrep -x postgres); do
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    stat=${stat##*) }
-    read -r -a fields <<<"$stat"
+    stat_fields "$pid" || continue
     total=$((total + fields[11] + fields[12]))
     [[ $pid == "$postmaster" ]] && total=$((total + fields[13] + fields[14]))
   done
