@@ -29,6 +29,7 @@ mod draft;
 mod email;
 mod event;
 mod id;
+mod idempotency;
 mod listing;
 mod page;
 mod password;
@@ -42,6 +43,7 @@ pub use draft::Draft;
 pub use email::Email;
 pub use event::{Event, EventId, EventKind};
 pub use id::{ProjectId, SessionId, UserId};
+pub use idempotency::{IdempotencyKey, InvalidIdempotencyKey, RequestFingerprint};
 pub use listing::{
     Direction, Position, ProjectFilter, ProjectSort, SearchQuery, SortKey, SortValue, StatusSet,
 };

@@ -88,6 +88,9 @@ pub enum ApiError {
     /// 409: another uniqueness rule.
     #[error("Resource already exists")]
     Conflict,
+    /// 409: the first request with this idempotency key is still running.
+    #[error("Request in progress")]
+    KeyInUse,
     /// 412: `If-Match` named none of the resource's current version.
     #[error("Precondition failed")]
     PreconditionFailed,
@@ -97,6 +100,9 @@ pub enum ApiError {
     /// 415: a write with a body that is neither JSON nor a form.
     #[error("Unsupported content type")]
     UnsupportedMediaType,
+    /// 422: an idempotency key sent again with another body.
+    #[error("Idempotency key reused with a different body")]
+    KeyReused,
     /// 429: over the rate limit; retry after this many seconds.
     #[error("Too many requests")]
     TooManyRequests {
@@ -131,6 +137,8 @@ impl From<ServiceError> for ApiError {
                 retry_after_secs: retry_after.as_millis().div_ceil(1000).max(1) as u64,
             },
             ServiceError::PreconditionFailed => Self::PreconditionFailed,
+            ServiceError::KeyReused => Self::KeyReused,
+            ServiceError::KeyInUse => Self::KeyInUse,
             ServiceError::TooManyStreams => Self::TooManyStreams,
             ServiceError::InvalidTicket => Self::InvalidTicket,
             ServiceError::Unavailable(cause) => Self::Unavailable(cause),
@@ -175,9 +183,10 @@ impl ResponseError for ApiError {
             | Self::EndpointNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            Self::EmailTaken | Self::Conflict => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::Conflict | Self::KeyInUse => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } | Self::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

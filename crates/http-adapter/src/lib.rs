@@ -13,6 +13,7 @@ pub mod conditional;
 pub mod dto;
 pub mod error;
 pub mod hardening;
+pub mod idempotency;
 pub mod json;
 pub mod lifecycle;
 pub mod openapi;

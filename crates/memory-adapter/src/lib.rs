@@ -15,6 +15,7 @@
 
 mod counters;
 mod events;
+mod idempotency;
 mod projects;
 mod sessions;
 mod store;

@@ -1,6 +1,6 @@
 //! Projects, grouped by owner in listing order.
 
-use crate::store::InMemoryStore;
+use crate::store::{InMemoryStore, State};
 use async_trait::async_trait;
 use std::{
     cmp::Reverse,
@@ -72,10 +72,14 @@ impl Projects {
     }
 }
 
-#[async_trait]
-impl ProjectRepository for InMemoryStore {
-    async fn create(&self, owner: UserId, new: NewProject) -> Result<Project, RepositoryError> {
-        let mut state = self.write();
+impl InMemoryStore {
+    /// Stores a new project of `owner` in `state`, with its event.
+    pub(crate) fn insert_project(
+        &self,
+        state: &mut State,
+        owner: UserId,
+        new: NewProject,
+    ) -> Result<Project, RepositoryError> {
         if !state.users.contains(owner) {
             return Err(RepositoryError::ReferenceMissing {
                 constraint: "projects_user_id_fkey".into(),
@@ -107,13 +111,20 @@ impl ProjectRepository for InMemoryStore {
             .or_default()
             .insert(key, project.clone());
         self.record(
-            &mut state,
+            state,
             EventKind::Created,
             owner,
             project.id,
             Some(project.clone()),
         );
         Ok(project)
+    }
+}
+
+#[async_trait]
+impl ProjectRepository for InMemoryStore {
+    async fn create(&self, owner: UserId, new: NewProject) -> Result<Project, RepositoryError> {
+        self.insert_project(&mut self.write(), owner, new)
     }
 
     async fn find(&self, owner: UserId, id: ProjectId) -> Result<Option<Project>, RepositoryError> {

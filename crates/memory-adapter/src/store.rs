@@ -1,6 +1,8 @@
 //! The shared state and the clock that stamps it.
 
-use crate::{events::Events, projects::Projects, sessions::Sessions, users::Users};
+use crate::{
+    events::Events, idempotency::Keys, projects::Projects, sessions::Sessions, users::Users,
+};
 use async_trait::async_trait;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use time::{Duration, OffsetDateTime};
@@ -40,6 +42,7 @@ pub(crate) struct State {
     pub(crate) projects: Projects,
     pub(crate) sessions: Sessions,
     pub(crate) events: Events,
+    pub(crate) keys: Keys,
     last_stamp: Option<Timestamp>,
 }
 

@@ -162,6 +162,7 @@ impl UserRepository for InMemoryStore {
         state.users.by_email.remove(&user.email);
         state.users.order.remove(&order_key(&user));
         state.projects.remove_owner(id);
+        state.keys.remove_owner(id);
         let now = state.stamp();
         let ended = state.sessions.remove_owner(id, now);
         drop(state);

@@ -10,7 +10,8 @@ fn repos() -> Repos {
     Repos {
         users: store.clone(),
         projects: store.clone(),
-        sessions: store,
+        sessions: store.clone(),
+        keys: store,
         keep_alive: None,
     }
 }
@@ -36,6 +37,7 @@ mod events {
                 users: store.clone(),
                 projects: store.clone(),
                 sessions: store.clone(),
+                keys: store.clone(),
                 keep_alive: None,
             },
             events: store.clone(),

@@ -3,8 +3,8 @@
 //! *Driven* ports are what the core needs from the outside world and the
 //! adapters implement: [`UserRepository`], [`ProjectRepository`],
 //! [`PasswordHasher`], [`Clock`], [`StoreHealth`], [`CounterStore`],
-//! [`SessionRepository`], [`RevocationFeed`], [`EventLog`], [`EventFeed`]
-//! and [`TicketRepository`]. *Driving* ports are what
+//! [`SessionRepository`], [`RevocationFeed`], [`EventLog`], [`EventFeed`],
+//! [`TicketRepository`] and [`IdempotencyKeys`]. *Driving* ports are what
 //! the outside world asks of the core and `trellis-services` implements:
 //! [`AccountService`], [`ProjectService`], [`AdminService`],
 //! [`SessionService`], [`Revocations`], [`EventService`], [`HealthService`]
@@ -21,6 +21,7 @@ mod clock;
 mod error;
 mod event;
 mod health;
+mod idempotency;
 mod limits;
 mod listing;
 mod password;
@@ -39,6 +40,7 @@ pub use event::{
     TicketRepository,
 };
 pub use health::{HealthService, PoolStats, StoreHealth};
+pub use idempotency::{CLAIM_LEASE, Claim, ClaimToken, IdempotencyKeys, KEY_RETENTION};
 pub use limits::{
     CounterError, CounterStore, Hit, LimiterStats, RequestKind, RequestLimiter, Verdict,
 };
@@ -46,7 +48,8 @@ pub use listing::{ListingWindow, ProjectList, ProjectListing};
 pub use password::{HashError, PasswordHasher, Verification};
 pub use project::{ProjectRepository, Written};
 pub use service::{
-    AccountService, Actor, AdminService, ProjectService, Registration, Resource, ServiceError,
+    AccountService, Actor, AdminService, Created, ProjectService, Registration, Resource,
+    ServiceError,
 };
 pub use session::{
     Grant, NewSession, RevocationFeed, RevocationNotice, Revocations, Revoked, Rotation,

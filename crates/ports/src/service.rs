@@ -6,8 +6,8 @@ use crate::{BoxError, Grant, HashError, ProjectList, ProjectListing, RepositoryE
 use async_trait::async_trait;
 use std::time::Duration;
 use trellis_domain::{
-    ClientInfo, Draft, Email, FullName, Page, PageRequest, Password, Precondition, ProfilePatch,
-    Project, ProjectId, ProjectPatch, Role, SessionId, User, UserId, Violation,
+    ClientInfo, Draft, Email, FullName, IdempotencyKey, Page, PageRequest, Password, Precondition,
+    ProfilePatch, Project, ProjectId, ProjectPatch, Role, SessionId, User, UserId, Violation,
 };
 
 /// Who is calling, as established by authentication.
@@ -74,6 +74,12 @@ pub enum ServiceError {
     /// ones expected (`If-Match`); nothing changed.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// An idempotency key sent again with another request.
+    #[error("idempotency key reused with a different body")]
+    KeyReused,
+    /// The first request with this idempotency key is still running.
+    #[error("request in progress")]
+    KeyInUse,
     /// The caller has as many event streams open as it may.
     #[error("too many streams")]
     TooManyStreams,
@@ -158,6 +164,15 @@ pub trait AccountService: Send + Sync + 'static {
     ) -> Result<User, ServiceError>;
 }
 
+/// What an idempotent create answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// The project, as the request that created it answered it.
+    pub project: Project,
+    /// Whether an earlier request with the same key created it.
+    pub replayed: bool,
+}
+
 /// A user's own projects. Another user's project is
 /// [`ServiceError::NotFound`], whatever the caller's role.
 #[async_trait]
@@ -180,6 +195,19 @@ pub trait ProjectService: Send + Sync + 'static {
         actor: &Actor,
         draft: Draft<ProjectPatch>,
     ) -> Result<Project, ServiceError>;
+
+    /// [`Self::create`] under an idempotency `key`: the first request with
+    /// the key creates; one with the same key and the same fields, by the
+    /// same caller, within a day, creates nothing and answers the project as
+    /// the first created it ([`Created::replayed`]).
+    /// [`ServiceError::KeyReused`] for the same key with other fields,
+    /// [`ServiceError::KeyInUse`] while the first is still running.
+    async fn create_once(
+        &self,
+        actor: &Actor,
+        draft: Draft<ProjectPatch>,
+        key: IdempotencyKey,
+    ) -> Result<Created, ServiceError>;
 
     /// One of the caller's projects.
     async fn get(&self, actor: &Actor, id: ProjectId) -> Result<Project, ServiceError>;

@@ -24,6 +24,7 @@ mod connection;
 mod error;
 mod event;
 mod failure;
+mod idempotency;
 mod listener;
 mod migrate;
 mod page;

@@ -21,7 +21,8 @@ async fn repos(prepared_statements: bool) -> Repos {
     Repos {
         users: store.clone(),
         projects: store.clone(),
-        sessions: store,
+        sessions: store.clone(),
+        keys: store,
         keep_alive: Some(Arc::new(database)),
     }
 }
@@ -47,6 +48,7 @@ mod events {
                 users: store.clone(),
                 projects: store.clone(),
                 sessions: store.clone(),
+                keys: store.clone(),
                 keep_alive: Some(Arc::new(database)),
             },
             events: store.clone(),

@@ -135,8 +135,8 @@ impl Application {
             }
         });
         workers.spawn({
-            let sessions = store.sessions.clone();
-            move |stopping| workers::sweep_sessions(sessions, stopping)
+            let (sessions, keys) = (store.sessions.clone(), store.keys.clone());
+            move |stopping| workers::sweep_expired(sessions, keys, stopping)
         });
         let events = Arc::new(EventsService::new(
             store.events.clone(),
@@ -172,6 +172,7 @@ impl Application {
             events,
             projects: Arc::new(ProjectsService::new(
                 store.projects.clone(),
+                store.keys.clone(),
                 clock,
                 CursorKey::derive(config.jwt_secret.expose_secret()),
             )),

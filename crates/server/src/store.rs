@@ -4,8 +4,8 @@
 use std::{sync::Arc, time::Duration};
 use trellis_memory::InMemoryStore;
 use trellis_ports::{
-    EventFeed, EventLog, ProjectRepository, RevocationFeed, SessionRepository, StoreHealth,
-    TicketRepository, UserRepository,
+    EventFeed, EventLog, IdempotencyKeys, ProjectRepository, RevocationFeed, SessionRepository,
+    StoreHealth, TicketRepository, UserRepository,
 };
 use trellis_postgres::{
     ConnectionString, EVENT_COMMITTED, PgError, PgListener, PgSettings, PgStore, SESSION_ENDED,
@@ -18,6 +18,8 @@ pub struct Store {
     pub users: Arc<dyn UserRepository>,
     /// Projects.
     pub projects: Arc<dyn ProjectRepository>,
+    /// Idempotency keys of creates.
+    pub keys: Arc<dyn IdempotencyKeys>,
     /// Sessions.
     pub sessions: Arc<dyn SessionRepository>,
     /// Events of project changes.
@@ -70,6 +72,7 @@ impl Store {
         Self {
             users: store.clone(),
             projects: store.clone(),
+            keys: store.clone(),
             sessions: store.clone(),
             events: store.clone(),
             tickets: store.clone(),
@@ -87,6 +90,7 @@ impl Store {
         Ok(Self {
             users: shared.clone(),
             projects: shared.clone(),
+            keys: shared.clone(),
             sessions: shared.clone(),
             events: shared.clone(),
             tickets: shared.clone(),

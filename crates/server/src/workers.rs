@@ -4,7 +4,9 @@
 
 use std::{future::Future, time::Duration};
 use tokio::{sync::watch, task::JoinHandle};
-use trellis_ports::{EventLog, SessionRepository, TicketRepository};
+use trellis_ports::{
+    EventLog, IdempotencyKeys, KEY_RETENTION, SessionRepository, TicketRepository,
+};
 
 /// The running workers.
 #[derive(Debug)]
@@ -60,21 +62,34 @@ impl Future for Stopping {
     }
 }
 
-/// How often expired sessions are deleted.
-const SESSION_SWEEP: Duration = Duration::from_secs(3600);
+/// How often expired sessions and idempotency keys are deleted.
+const HOURLY_SWEEP: Duration = Duration::from_secs(3600);
 
-/// Deletes expired sessions every hour until `stopping`.
-pub async fn sweep_sessions(sessions: std::sync::Arc<dyn SessionRepository>, stopping: Stopping) {
-    let mut ticks = tokio::time::interval(SESSION_SWEEP);
+/// Deletes expired sessions, and idempotency keys past their retention,
+/// every hour until `stopping`.
+pub async fn sweep_expired(
+    sessions: std::sync::Arc<dyn SessionRepository>,
+    keys: std::sync::Arc<dyn IdempotencyKeys>,
+    stopping: Stopping,
+) {
+    let mut ticks = tokio::time::interval(HOURLY_SWEEP);
     tokio::pin!(stopping);
     loop {
         tokio::select! {
             () = &mut stopping => return,
-            _ = ticks.tick() => match sessions.sweep(time::OffsetDateTime::now_utc()).await {
-                Ok(0) => {}
-                Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
-                Err(error) => tracing::warn!(%error, "sweeping expired sessions failed"),
-            },
+            _ = ticks.tick() => {
+                let now = time::OffsetDateTime::now_utc();
+                match sessions.sweep(now).await {
+                    Ok(0) => {}
+                    Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
+                    Err(error) => tracing::warn!(%error, "sweeping expired sessions failed"),
+                }
+                match keys.sweep_keys(now - KEY_RETENTION).await {
+                    Ok(0) => {}
+                    Ok(swept) => tracing::info!(swept, "idempotency keys past their retention deleted"),
+                    Err(error) => tracing::warn!(%error, "sweeping idempotency keys failed"),
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A user's own projects.
 
 mod cursor;
+mod fingerprint;
 
 pub use cursor::CursorKey;
 
@@ -8,12 +9,12 @@ use async_trait::async_trait;
 use cursor::Cursor;
 use std::sync::Arc;
 use trellis_domain::{
-    Draft, Precondition, Project, ProjectFilter, ProjectId, ProjectPatch, ProjectSort, Violation,
-    Violations,
+    Draft, IdempotencyKey, Precondition, Project, ProjectFilter, ProjectId, ProjectPatch,
+    ProjectSort, Violation, Violations,
 };
 use trellis_ports::{
-    Actor, Clock, ListingWindow, ProjectList, ProjectListing, ProjectRepository, ProjectService,
-    Resource, ServiceError, Written,
+    Actor, Claim, Clock, Created, IdempotencyKeys, ListingWindow, ProjectList, ProjectListing,
+    ProjectRepository, ProjectService, Resource, ServiceError, Written,
 };
 
 /// The [`ProjectService`] of Trellis. Every call is scoped to the caller:
@@ -21,6 +22,7 @@ use trellis_ports::{
 #[derive(Clone)]
 pub struct ProjectsService {
     projects: Arc<dyn ProjectRepository>,
+    keys: Arc<dyn IdempotencyKeys>,
     clock: Arc<dyn Clock>,
     cursors: CursorKey,
 }
@@ -32,15 +34,18 @@ impl std::fmt::Debug for ProjectsService {
 }
 
 impl ProjectsService {
-    /// Projects kept in `projects`; `clock` tells the day a new deadline
-    /// must be after; listing cursors are sealed with `cursors`.
+    /// Projects kept in `projects`, the idempotency keys of creates in
+    /// `keys`; `clock` tells the day a new deadline must be after; listing
+    /// cursors are sealed with `cursors`.
     pub fn new(
         projects: Arc<dyn ProjectRepository>,
+        keys: Arc<dyn IdempotencyKeys>,
         clock: Arc<dyn Clock>,
         cursors: CursorKey,
     ) -> Self {
         Self {
             projects,
+            keys,
             clock,
             cursors,
         }
@@ -142,6 +147,58 @@ impl ProjectService for ProjectsService {
             .into_new_project(self.clock.today())
             .map_err(ServiceError::Validation)?;
         Ok(self.projects.create(actor.id, project).await?)
+    }
+
+    async fn create_once(
+        &self,
+        actor: &Actor,
+        draft: Draft<ProjectPatch>,
+        key: IdempotencyKey,
+    ) -> Result<Created, ServiceError> {
+        // A request that fails field by field failed the first time too:
+        // nothing to claim or replay.
+        if !draft.violations.is_empty() {
+            let report = draft.into_new_project(self.clock.today()).err();
+            return Err(ServiceError::Validation(report.unwrap_or_default()));
+        }
+        let fingerprint = fingerprint::of(&draft.fields);
+        let token = match self
+            .keys
+            .claim(actor.id, &key, fingerprint, self.clock.now())
+            .await?
+        {
+            Claim::Claimed(token) => token,
+            Claim::Answered(project) => {
+                return Ok(Created {
+                    project,
+                    replayed: true,
+                });
+            }
+            Claim::Running => return Err(ServiceError::KeyInUse),
+            Claim::Mismatch => return Err(ServiceError::KeyReused),
+        };
+        let created = match draft.into_new_project(self.clock.today()) {
+            Ok(project) => self
+                .keys
+                .create_claimed(actor.id, &key, token, project)
+                .await
+                .map_err(ServiceError::from),
+            Err(violations) => Err(ServiceError::Validation(violations)),
+        };
+        match created {
+            Ok(Some(project)) => Ok(Created {
+                project,
+                replayed: false,
+            }),
+            // Taken over as abandoned: the request that took it answers.
+            Ok(None) => Err(ServiceError::KeyInUse),
+            Err(error) => {
+                if let Err(release) = self.keys.release(actor.id, &key, token).await {
+                    tracing::warn!(error = %release, "releasing an idempotency key failed; it frees itself when its lease ends");
+                }
+                Err(error)
+            }
+        }
     }
 
     async fn get(&self, actor: &Actor, id: ProjectId) -> Result<Project, ServiceError> {

@@ -60,6 +60,7 @@ async fn world() -> World {
     });
     World {
         projects: ProjectsService::new(
+            store.clone(),
             store,
             Arc::new(SystemClock),
             CursorKey::derive(b"events-tests-secret-of-32-bytes!!!!"),

@@ -31,6 +31,7 @@ fn world_with_cost(cost: u32) -> World {
         accounts: AccountsService::new(store.clone(), hasher, issuer(&store)),
         projects: ProjectsService::new(
             store.clone(),
+            store.clone(),
             Arc::new(SystemClock),
             CursorKey::derive(b"secret"),
         ),

@@ -80,6 +80,7 @@ impl CorsPolicy {
                 crate::request_id::HEADER,
                 header::IF_MATCH,
                 header::IF_NONE_MATCH,
+                crate::idempotency::IDEMPOTENCY_KEY,
             ])
             .expose_headers(exposed_headers())
             .max_age(PREFLIGHT_MAX_AGE_SECS);
@@ -95,10 +96,11 @@ impl CorsPolicy {
 }
 
 /// The response headers a page's script may read.
-fn exposed_headers() -> [HeaderName; 6] {
+fn exposed_headers() -> [HeaderName; 7] {
     [
         crate::request_id::HEADER,
         header::ETAG,
+        crate::idempotency::IDEMPOTENT_REPLAYED,
         LIMIT_HEADER,
         REMAINING_HEADER,
         RESET_HEADER,

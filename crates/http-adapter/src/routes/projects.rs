@@ -3,6 +3,7 @@
 
 use super::{get_or_head, method_not_allowed};
 use crate::conditional::{IfMatch, not_modified, tagged};
+use crate::idempotency::{IDEMPOTENT_REPLAYED, Idempotency};
 use crate::json::JsonAnswer;
 use crate::openapi::bodies;
 use crate::{
@@ -14,6 +15,7 @@ use crate::{
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use trellis_domain::ProjectId;
+use trellis_ports::Created;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -70,7 +72,14 @@ pub(crate) async fn list(
     tag = "projects",
     operation_id = "create_project",
     summary = "Create a project",
+    description = "With an `Idempotency-Key`, a retry (same key, same fields, same caller, within \
+        24 h) creates nothing and answers exactly what the first request answered, with \
+        `Idempotent-Replayed: true`.",
     security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Makes the create safe to retry: 1 to 255 visible ASCII characters, chosen by the client (a UUID, say)."),
+    ),
     request_body(content(
         (bodies::NewProject = "application/json", example = json!({
             "name": "Apollo", "description": "Landing on the moon", "status": "active",
@@ -78,7 +87,10 @@ pub(crate) async fn list(
         })),
     )),
     responses(
-        (status = 201, description = "Created.", body = ProjectEnvelope, headers(("ETag" = String, description = "The project's current version, a strong entity tag.")),
+        (status = 201, description = "Created (or, with `Idempotent-Replayed: true`, the first answer to this `Idempotency-Key` again).", body = ProjectEnvelope, headers(
+                ("ETag" = String, description = "The project's version as created, a strong entity tag."),
+                ("Idempotent-Replayed" = Option<String>, description = "`true` when an earlier request with this `Idempotency-Key` created the project and this answer repeats it."),
+            ),
             links(
                 ("GetProject" = (operation_id = "get_project", parameters(("id" = "$response.body#/project/id")))),
                 ("UpdateProject" = (operation_id = "update_project", parameters(("id" = "$response.body#/project/id")))),
@@ -86,16 +98,30 @@ pub(crate) async fn list(
                 ("DeleteProject" = (operation_id = "delete_project", parameters(("id" = "$response.body#/project/id")))),
             ),
         ),
+        (status = 409, description = "`Request in progress`: the first request with this `Idempotency-Key` has not answered yet; retry later.", body = crate::error::ErrorBody,
+            example = json!({"error": "Request in progress", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
+        (status = 422, description = "`Idempotency key reused with a different body`: this caller used the key within 24 h for other fields; nothing was created.", body = crate::error::ErrorBody,
+            example = json!({"error": "Idempotency key reused with a different body", "request_id": "0b7e0a4e-8f9d-4a5e-9a43-3c1d2b6f7e81"})),
     ),
 )]
 pub(crate) async fn create(
     state: web::Data<AppState>,
     AuthUser(actor): AuthUser,
+    Idempotency(key): Idempotency,
     Input(NewProjectBody(draft)): Input<NewProjectBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = state.projects.create(&actor, draft).await?;
-    let version = project.version();
-    Ok(tagged(HttpResponse::Created(), version).json_utf8(ProjectEnvelope::from(project)))
+    let created = match key {
+        Some(key) => state.projects.create_once(&actor, draft, key).await?,
+        None => Created {
+            project: state.projects.create(&actor, draft).await?,
+            replayed: false,
+        },
+    };
+    let mut answer = tagged(HttpResponse::Created(), created.project.version());
+    if created.replayed {
+        answer.insert_header((IDEMPOTENT_REPLAYED, "true"));
+    }
+    Ok(answer.json_utf8(ProjectEnvelope::from(created.project)))
 }
 
 /// `200 {"project"}`.

@@ -239,6 +239,7 @@ fn state_with(
         revocations,
         projects: Arc::new(ProjectsService::new(
             store.clone(),
+            store.clone(),
             Arc::new(FixedClock),
             CursorKey::derive(SECRET),
         )),

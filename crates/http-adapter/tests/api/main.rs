@@ -10,6 +10,7 @@ mod events;
 mod hardening;
 mod health;
 mod helpers;
+mod idempotency;
 mod lists;
 mod logs;
 mod openapi;

@@ -10,6 +10,7 @@
 
 mod counters;
 mod events;
+mod idempotency;
 mod listing;
 mod paging;
 mod projects;
@@ -19,6 +20,7 @@ mod versions;
 
 pub use counters::*;
 pub use events::*;
+pub use idempotency::*;
 pub use listing::*;
 pub use paging::*;
 pub use projects::*;
@@ -26,7 +28,7 @@ pub use sessions::*;
 pub use users::*;
 pub use versions::*;
 
-use crate::{ProjectRepository, SessionRepository, UserRepository};
+use crate::{IdempotencyKeys, ProjectRepository, SessionRepository, UserRepository};
 use std::sync::Arc;
 use trellis_domain::{
     Deadline, Email, FullName, NewProject, NewUser, PasswordHash, ProjectFilter, ProjectName,
@@ -42,6 +44,8 @@ pub struct Repos {
     pub projects: Arc<dyn ProjectRepository>,
     /// Their sessions (same store).
     pub sessions: Arc<dyn SessionRepository>,
+    /// The idempotency keys of their creates (same store).
+    pub keys: Arc<dyn IdempotencyKeys>,
     /// Whatever must live as long as the case (a test database, say).
     pub keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
@@ -88,6 +92,9 @@ macro_rules! repository_contract {
             racing_rotations_leave_one_successor,
             sessions_end_one_or_all_and_only_the_owners,
             expired_sessions_are_swept_and_go_with_their_owner,
+            claimed_keys_run_once_then_answer_as_created,
+            keys_are_released_abandoned_expired_and_swept,
+            racing_claims_leave_one_holder_and_keys_go_with_their_owner,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

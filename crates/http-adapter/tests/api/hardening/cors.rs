@@ -51,6 +51,7 @@ async fn listed_origins_are_reflected_with_credentials() {
         "x-request-id",
         "if-match",
         "if-none-match",
+        "idempotency-key",
     ] {
         assert!(headers.contains(name), "{headers}");
     }
@@ -77,6 +78,7 @@ async fn listed_origins_are_reflected_with_credentials() {
     for name in [
         "x-request-id",
         "etag",
+        "idempotent-replayed",
         "x-ratelimit-limit",
         "x-ratelimit-remaining",
         "x-ratelimit-reset",
