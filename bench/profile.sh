@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Where the server's CPU goes: serves a release binary on a fresh PostgreSQL database, signs up
+# one user with 50 projects, and for each route samples the server with `perf record` (software
+# clock, 999 Hz, call graphs) while wrk -t1 -c32 loads it, then writes the flat profile (self
+# time by symbol, shares of at least 0.5 %) to OUT/<route>.txt. See docs/PERFORMANCE.md.
+#
+#   bench/profile.sh [--binary PATH] [--out DIR] [--duration SECONDS]
+#
+# Defaults: target/release/trellis (built if missing), bench/profile/, 10 s per route.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+binary=${CARGO_TARGET_DIR:-$repo/target}/release/trellis
+out=$repo/bench/profile
+duration=10
+while (($#)); do
+  case "$1" in
+    --binary) binary=$(realpath "${2:?--binary needs a path}"); shift 2 ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    --duration) duration=${2:?--duration needs a number of seconds}; shift 2 ;;
+    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+command -v perf >/dev/null || missing+=(linux-perf)
+command -v wrk >/dev/null || missing+=(wrk)
+command -v jq >/dev/null || missing+=(jq)
+if ((${#missing[@]})); then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+[[ -x $binary ]] || cargo build --release --quiet -p trellis-server
+
+pg=postgres://postgres@127.0.0.1:5432
+db="trellis_profile_$$"
+work=$(mktemp -d "${TMPDIR:-/tmp}/trellis-profile.XXXXXX")
+pid=""
+cleanup() {
+  [[ -n $pid ]] && { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+  psql -q -X "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql -q -X "$pg/postgres" -c "CREATE DATABASE $db"
+port=$((30000 + $$ % 20000))
+(cd "$work" && exec env -i PATH="$PATH" APP_ENV=development DATABASE_URL="$pg/$db" HOST=127.0.0.1 \
+  PORT=$port RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 BCRYPT_COST=10 \
+  RUST_LOG=warn LOG_FORMAT=json JWT_SECRET=trellis-profile-secret-of-at-least-32-bytes \
+  "$binary") >"$work/server.log" 2>&1 &
+pid=$!
+base=http://127.0.0.1:$port
+for _ in $(seq 1 100); do curl -fsS "$base/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+token=$(curl -fsS -X POST "$base/api/register" -H 'Content-Type: application/json' \
+  -d '{"email":"profile@bench.example","password":"profile-password","full_name":"Profile"}' | jq -r .token)
+for n in $(seq 1 50); do
+  curl -fsS -o /dev/null -X POST "$base/api/projects" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d "{\"name\":\"Project $n\",\"budget\":$n}"
+done
+
+mkdir -p "$out"
+profile() { # name path script
+  local name=$1 path=$2 script=$3
+  wrk -t1 -c32 -d2s -s "$script" -H "Authorization: Bearer $token" "$base$path" >/dev/null
+  wrk -t1 -c32 -d"$((duration + 1))s" -s "$script" -H "Authorization: Bearer $token" "$base$path" \
+    >"$work/$name.wrk" &
+  local load=$!
+  perf record -q -e cpu-clock -F 999 -g -p "$pid" -o "$work/$name.data" -- sleep "$duration" 2>/dev/null
+  wait "$load"
+  {
+    echo "# $name: wrk -t1 -c32 -d${duration}s $path on $(git rev-parse --short HEAD), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    grep -E 'Requests/sec' "$work/$name.wrk"
+    perf report -i "$work/$name.data" --no-children -g none --stdio --sort dso,sym --percent-limit 0.5 \
+      2>/dev/null | grep -E '^ +[0-9]' | sed 's/ \+$//'
+  } >"$out/$name.txt"
+  echo "$out/$name.txt"
+}
+profile health /health bench/wrk/report.lua
+profile me /api/me bench/wrk/report.lua
+profile list-50 "/api/projects?limit=20" bench/wrk/report.lua
+profile create /api/projects bench/wrk/create.lua
