@@ -10,6 +10,7 @@
 # 3. TERMINATE=1: one more cross-instance run at TERMINATE_RATE (1000) writes/s during which
 #    B's listener backend is killed with pg_terminate_backend at 10 s (per-second timeline on
 #    stderr): no event may be lost.
+# SYNCHRONOUS_COMMIT=off (a diagnostic): the bench database's commits do not wait for the flush.
 # One JSON line per run on stdout (see the loadgen's doc for the fields).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +25,12 @@ LOADGEN=bench/events/loadgen/target/release/trellis-events-loadgen
 CARGO=$(command -v lcargo || echo cargo)
 "$CARGO" build --release --quiet --manifest-path "$LOADGEN_MANIFEST"
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+# A diagnostic, for this database only: SYNCHRONOUS_COMMIT=off shows what the writes can do when
+# a commit does not wait for its WAL flush (a NOTIFY-ing commit holds a database-wide lock
+# until then, so such commits are serialised behind the flushes).
+if [[ -n ${SYNCHRONOUS_COMMIT:-} ]]; then
+  psql -q "$PG/postgres" -c "ALTER DATABASE $DB SET synchronous_commit = '$SYNCHRONOUS_COMMIT'"
+fi
 # No limit may throttle the bench: rate limits off, streams per user raised.
 common=(DATABASE_URL="$PG/$DB" JWT_SECRET=bench-secret-bench-secret-bench-secret-32 BCRYPT_COST=10
         RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 EVENTS_MAX_PER_USER=10000
