@@ -54,25 +54,24 @@ impl IdempotencyKeys for InMemoryStore {
             });
         }
         let token = ClaimToken::random();
-        let claimed = Held {
+        let claimed = || Held {
             fingerprint,
             claim: token,
             claimed_at: now,
             answer: None,
         };
-        let held = state.keys.0.entry((owner, key.clone())).or_insert(claimed);
+        let held = state
+            .keys
+            .0
+            .entry((owner, key.clone()))
+            .or_insert_with(claimed);
         if held.claim == token {
             return Ok(Claim::Claimed(token));
         }
         let expired = held.claimed_at < now - KEY_RETENTION;
         let abandoned = held.answer.is_none() && held.claimed_at < now - CLAIM_LEASE;
         Ok(if expired || abandoned {
-            *held = Held {
-                fingerprint,
-                claim: token,
-                claimed_at: now,
-                answer: None,
-            };
+            *held = claimed();
             Claim::Claimed(token)
         } else if held.fingerprint != fingerprint {
             Claim::Mismatch

@@ -1,12 +1,14 @@
 //! Idempotency keys of creates, in `idempotency_keys` (migration V5).
 
-use crate::{PgStore, failure, project::project_from, session::count, store::Sql};
-use async_trait::async_trait;
-use tokio_postgres::types::Type;
-use trellis_domain::{
-    Budget, Deadline, Description, IdempotencyKey, NewProject, Project, RequestFingerprint,
-    Timestamp, UserId,
+use crate::{
+    PgStore, failure,
+    project::{NewRow, project_from},
+    session::count,
+    store::Sql,
 };
+use async_trait::async_trait;
+use tokio_postgres::types::{ToSql, Type};
+use trellis_domain::{IdempotencyKey, NewProject, Project, RequestFingerprint, Timestamp, UserId};
 use trellis_ports::{
     CLAIM_LEASE, Claim, ClaimToken, IdempotencyKeys, KEY_RETENTION, RepositoryError,
 };
@@ -148,25 +150,14 @@ impl IdempotencyKeys for PgStore {
         token: ClaimToken,
         project: NewProject,
     ) -> Result<Option<Project>, RepositoryError> {
-        let description = project.description.as_ref().map(Description::as_str);
-        let budget = project.budget.map(Budget::cents);
-        let deadline = project.deadline.map(Deadline::date);
-        let rows = self
-            .rows(
-                &CREATE_CLAIMED,
-                &[
-                    &project.id.as_uuid(),
-                    &owner.as_uuid(),
-                    &project.name.as_str(),
-                    &description,
-                    &project.status.as_str(),
-                    &budget,
-                    &deadline,
-                    &key.as_str(),
-                    &token.0,
-                ],
-            )
-            .await?;
+        let row = NewRow::of(owner, &project);
+        let key = key.as_str();
+        let params: Vec<&(dyn ToSql + Sync)> = row
+            .params()
+            .into_iter()
+            .chain([&key as _, &token.0 as _])
+            .collect();
+        let rows = self.rows(&CREATE_CLAIMED, &params).await?;
         rows.first().map(project_from).transpose()
     }
 

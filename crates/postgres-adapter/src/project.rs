@@ -109,23 +109,8 @@ SELECT true AS found, deleted.id FROM target LEFT JOIN deleted ON true",
 #[async_trait]
 impl ProjectRepository for PgStore {
     async fn create(&self, owner: UserId, project: NewProject) -> Result<Project, RepositoryError> {
-        let description = project.description.as_ref().map(Description::as_str);
-        let budget = project.budget.map(Budget::cents);
-        let deadline = project.deadline.map(Deadline::date);
-        let rows = self
-            .rows(
-                &INSERT,
-                &[
-                    &project.id.as_uuid(),
-                    &owner.as_uuid(),
-                    &project.name.as_str(),
-                    &description,
-                    &project.status.as_str(),
-                    &budget,
-                    &deadline,
-                ],
-            )
-            .await?;
+        let row = NewRow::of(owner, &project);
+        let rows = self.rows(&INSERT, &row.params()).await?;
         inserted(&rows).and_then(project_from)
     }
 
@@ -316,6 +301,44 @@ fn column<'a, T, V>(change: &'a Change<T>, value: impl FnOnce(&'a T) -> V) -> (b
 }
 
 /// A project from a row holding the columns the statements above select.
+/// A new project's columns as the inserting statements take them, `$1` to
+/// `$7`: id, owner, name, description, status, budget in cents, deadline.
+pub(crate) struct NewRow<'a> {
+    id: Uuid,
+    owner: Uuid,
+    name: &'a str,
+    description: Option<&'a str>,
+    status: &'a str,
+    budget: Option<i64>,
+    deadline: Option<Date>,
+}
+
+impl<'a> NewRow<'a> {
+    pub(crate) fn of(owner: UserId, project: &'a NewProject) -> Self {
+        Self {
+            id: project.id.as_uuid(),
+            owner: owner.as_uuid(),
+            name: project.name.as_str(),
+            description: project.description.as_ref().map(Description::as_str),
+            status: project.status.as_str(),
+            budget: project.budget.map(Budget::cents),
+            deadline: project.deadline.map(Deadline::date),
+        }
+    }
+
+    pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); 7] {
+        [
+            &self.id,
+            &self.owner,
+            &self.name,
+            &self.description,
+            &self.status,
+            &self.budget,
+            &self.deadline,
+        ]
+    }
+}
+
 pub(crate) fn project_from(row: &Row) -> Result<Project, RepositoryError> {
     let name: String = row.try_get("name").map_err(failure::from_query)?;
     let description: Option<String> = row.try_get("description").map_err(failure::from_query)?;
