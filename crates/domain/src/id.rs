@@ -58,6 +58,11 @@ identifier! {
 }
 
 identifier! {
+    /// Identifies an [`Attachment`](crate::Attachment).
+    AttachmentId
+}
+
+identifier! {
     /// Identifies a [`Session`](crate::Session): a login, and the refresh
     /// tokens that carry it on.
     SessionId

@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+mod attachment;
 mod draft;
 mod email;
 mod event;
@@ -39,10 +40,13 @@ mod user;
 mod version;
 mod violation;
 
+pub use attachment::{
+    Attachment, BlobKey, ContentProbe, FileName, MediaType, Sha256Digest, TypeRejected,
+};
 pub use draft::Draft;
 pub use email::Email;
 pub use event::{Event, EventId, EventKind};
-pub use id::{ProjectId, SessionId, UserId};
+pub use id::{AttachmentId, ProjectId, SessionId, UserId};
 pub use idempotency::{IdempotencyKey, InvalidIdempotencyKey, RequestFingerprint};
 pub use listing::{
     Direction, Position, ProjectFilter, ProjectSort, SearchQuery, SortKey, SortValue, StatusSet,

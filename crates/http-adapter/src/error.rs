@@ -69,6 +69,9 @@ pub enum ApiError {
     /// 404: no such session (or not the caller's).
     #[error("Session not found")]
     SessionNotFound,
+    /// 404: no such attachment of this project.
+    #[error("Attachment not found")]
+    AttachmentNotFound,
     /// 404: no route matches.
     #[error("Endpoint not found")]
     EndpointNotFound,
@@ -91,6 +94,15 @@ pub enum ApiError {
     /// 409: the first request with this idempotency key is still running.
     #[error("Request in progress")]
     KeyInUse,
+    /// 409: the project has as many attachments as allowed.
+    #[error("Too many attachments")]
+    TooManyAttachments,
+    /// 416: a `Range` that the file cannot satisfy; `size` is its length.
+    #[error("Range not satisfiable")]
+    RangeNotSatisfiable {
+        /// The file's size in bytes, for `Content-Range: bytes */<size>`.
+        size: u64,
+    },
     /// 412: `If-Match` named none of the resource's current version.
     #[error("Precondition failed")]
     PreconditionFailed,
@@ -130,6 +142,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(Resource::User) => Self::UserNotFound,
             ServiceError::NotFound(Resource::Project) => Self::ProjectNotFound,
             ServiceError::NotFound(Resource::Session) => Self::SessionNotFound,
+            ServiceError::NotFound(Resource::Attachment) => Self::AttachmentNotFound,
             ServiceError::Forbidden => Self::Forbidden,
             ServiceError::Conflict => Self::Conflict,
             ServiceError::ReferenceMissing => Self::ReferenceMissing,
@@ -141,6 +154,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::KeyInUse => Self::KeyInUse,
             ServiceError::TooManyStreams => Self::TooManyStreams,
             ServiceError::InvalidTicket => Self::InvalidTicket,
+            ServiceError::TooLarge => Self::PayloadTooLarge,
+            ServiceError::UnsupportedType => Self::UnsupportedMediaType,
+            ServiceError::TooManyAttachments => Self::TooManyAttachments,
+            ServiceError::Upload(_) => {
+                Self::Validation(vec![Violation::new("file", "could not be read")])
+            }
             ServiceError::Unavailable(cause) => Self::Unavailable(cause),
             ServiceError::Internal(cause) => Self::Internal(cause),
         }
@@ -180,10 +199,14 @@ impl ResponseError for ApiError {
             Self::UserNotFound
             | Self::ProjectNotFound
             | Self::SessionNotFound
+            | Self::AttachmentNotFound
             | Self::EndpointNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            Self::EmailTaken | Self::Conflict | Self::KeyInUse => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::Conflict | Self::KeyInUse | Self::TooManyAttachments => {
+                StatusCode::CONFLICT
+            }
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -223,6 +246,9 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::RangeNotSatisfiable { size } => {
+                response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
             }
             Self::Unavailable(_) => {
                 response.insert_header((

@@ -4,11 +4,12 @@
 //! adapters implement: [`UserRepository`], [`ProjectRepository`],
 //! [`PasswordHasher`], [`Clock`], [`StoreHealth`], [`CounterStore`],
 //! [`SessionRepository`], [`RevocationFeed`], [`EventLog`], [`EventFeed`],
-//! [`TicketRepository`] and [`IdempotencyKeys`]. *Driving* ports are what
+//! [`TicketRepository`], [`IdempotencyKeys`], [`BlobStore`] and
+//! [`AttachmentRepository`]. *Driving* ports are what
 //! the outside world asks of the core and `trellis-services` implements:
 //! [`AccountService`], [`ProjectService`], [`AdminService`],
-//! [`SessionService`], [`Revocations`], [`EventService`], [`HealthService`]
-//! and [`RequestLimiter`].
+//! [`SessionService`], [`Revocations`], [`EventService`], [`HealthService`],
+//! [`AttachmentService`] and [`RequestLimiter`].
 //!
 //! Every trait is object-safe (`#[async_trait]`) and bounded by
 //! `Send + Sync + 'static`, because the binary wires one concrete
@@ -17,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod attachment;
 mod clock;
 mod error;
 mod event;
@@ -33,6 +35,10 @@ mod user;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use attachment::{
+    Added, AttachmentRepository, AttachmentService, BlobError, BlobStore, ByteRange, ByteStream,
+    StoredBlob, Upload,
+};
 pub use clock::Clock;
 pub use error::{BoxError, RepositoryError};
 pub use event::{

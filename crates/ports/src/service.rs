@@ -32,6 +32,8 @@ pub enum Resource {
     Project,
     /// A session.
     Session,
+    /// A file attached to a project.
+    Attachment,
 }
 
 /// Why a use case failed. Each variant is a business outcome an inbound
@@ -86,6 +88,19 @@ pub enum ServiceError {
     /// A stream ticket that is unknown, spent or expired.
     #[error("invalid ticket")]
     InvalidTicket,
+    /// An upload passed the size limit; nothing was kept.
+    #[error("payload too large")]
+    TooLarge,
+    /// An upload's bytes are of a type not allowed; nothing was kept.
+    #[error("unsupported content type")]
+    UnsupportedType,
+    /// The project has as many attachments as allowed.
+    #[error("too many attachments")]
+    TooManyAttachments,
+    /// An upload's body failed with this error of the inbound adapter's
+    /// own (the client went away, or sent a malformed body).
+    #[error("the upload's body failed")]
+    Upload(#[source] BoxError),
     /// A dependency is down or saturated; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
