@@ -282,7 +282,7 @@ impl fmt::Display for Sha256Digest {
 /// assert_eq!(probe.finish(Some("text/csv")).as_str(), "text/csv");
 ///
 /// let mut probe = ContentProbe::default();
-/// probe.feed(b"MZ\x90\x00 not text");
+/// probe.feed(b"\x01\x02\x00 not text");
 /// assert_eq!(probe.finish(Some("text/plain")).as_str(), "application/octet-stream");
 /// ```
 #[derive(Debug, Clone, Default)]
