@@ -1,7 +1,7 @@
 //! The use cases of Trellis: one implementation of each driving port
 //! ([`AccountService`], [`ProjectService`], [`AdminService`],
 //! [`SessionService`], [`Revocations`], [`EventService`], [`HealthService`],
-//! [`RequestLimiter`]), written only against the driven ports, plus the
+//! [`RequestLimiter`], [`AttachmentService`]), written only against the driven ports, plus the
 //! production [`Clock`] (the system clock). The bcrypt hasher is an adapter
 //! of its own (`trellis-password`).
 //!
@@ -13,9 +13,11 @@
 //! [`EventService`]: trellis_ports::EventService
 //! [`HealthService`]: trellis_ports::HealthService
 //! [`RequestLimiter`]: trellis_ports::RequestLimiter
+//! [`AttachmentService`]: trellis_ports::AttachmentService
 //! [`Clock`]: trellis_ports::Clock
 
 mod accounts;
+mod attachments;
 mod admin;
 mod clock;
 mod events;
@@ -27,6 +29,7 @@ mod sessions;
 
 pub use accounts::AccountsService;
 pub use admin::AdminUsersService;
+pub use attachments::{AttachmentJanitor, AttachmentPolicy, AttachmentsService};
 pub use clock::SystemClock;
 pub use events::{EventsService, TICKET_TTL};
 pub use health::StoreHealthService;
