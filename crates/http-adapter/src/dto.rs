@@ -2,6 +2,7 @@
 //! from domain values. Handlers only translate; the rules live in the domain.
 
 mod account;
+mod attachment;
 mod event;
 mod listing;
 mod page;
@@ -11,6 +12,7 @@ mod session;
 mod timestamp;
 
 pub use account::{Credentials, ProfileUpdateBody, UserEnvelope, UserView};
+pub use attachment::{AttachmentEnvelope, AttachmentList, AttachmentView};
 pub use event::{EventView, RESYNC, TicketView};
 pub use listing::ProjectPage;
 pub use page::{PageView, UserPage};

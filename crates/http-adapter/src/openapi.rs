@@ -14,7 +14,7 @@ pub mod forms;
 mod metrics;
 pub(crate) mod schemas;
 
-use crate::routes::{accounts, docs, events, health, projects, sessions, users};
+use crate::routes::{accounts, attachments, docs, events, health, projects, sessions, users};
 use errors::SharedErrors;
 use forms::FormNote;
 use metrics::MetricsEndpoint;
@@ -59,6 +59,10 @@ pub const TICKET: &str = "ticket";
         projects::replace,
         projects::update,
         projects::delete,
+        attachments::upload,
+        attachments::list,
+        attachments::download,
+        attachments::delete,
         users::list,
         users::get,
         users::set_role,
@@ -83,6 +87,7 @@ pub const TICKET: &str = "ticket";
         (name = "accounts", description = "Signing up, logging in, one's own profile."),
         (name = "sessions", description = "Refresh tokens, logging out, one's sessions and password."),
         (name = "projects", description = "The caller's own projects."),
+        (name = "attachments", description = "Files attached to the caller's projects."),
         (name = "users", description = "Managing accounts: admins only."),
         (name = "events", description = "The caller's project changes, live, over WebSocket or SSE."),
         (name = "docs", description = "This document and its Swagger UI."),

@@ -2,6 +2,7 @@
 //! whose default service answers 405 with the methods it does have.
 
 pub(crate) mod accounts;
+pub(crate) mod attachments;
 pub(crate) mod docs;
 pub(crate) mod events;
 pub(crate) mod health;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     accounts::configure(cfg);
     projects::configure(cfg);
+    attachments::configure(cfg);
     sessions::configure(cfg);
     events::configure(cfg);
     users::configure(cfg);

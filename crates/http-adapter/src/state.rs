@@ -3,7 +3,7 @@
 use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
 use trellis_ports::{
-    AccountService, AdminService, EventService, HealthService, ProjectService, Revocations,
+    AccountService, AdminService, AttachmentService, EventService, HealthService, ProjectService, Revocations,
     SessionService,
 };
 
@@ -20,6 +20,11 @@ pub struct AppState {
     pub projects: Arc<dyn ProjectService>,
     /// Streams of the changes to a caller's projects.
     pub events: Arc<dyn EventService>,
+    /// The files of a caller's projects.
+    pub attachments: Arc<dyn AttachmentService>,
+    /// The largest attachment accepted, in bytes (a body declaring much
+    /// more is refused before it is read).
+    pub attachment_max_bytes: u64,
     /// Managing accounts (admins only).
     pub admin: Arc<dyn AdminService>,
     /// Answers `GET /health/ready`.

@@ -20,10 +20,11 @@ use trellis_http::{
 };
 use trellis_memory::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
 use trellis_password::BcryptHasher;
-use trellis_ports::{CounterStore, HealthService, PasswordHasher, RequestLimiter};
+use trellis_blobs::{S3Settings, StorageUrl};
+use trellis_ports::{BlobStore, CounterStore, HealthService, PasswordHasher, RequestLimiter};
 use trellis_redis::RedisCounters;
 use trellis_services::{
-    AccountsService, AdminUsersService, CursorKey, EventsService, LoginThrottle, ProjectsService,
+    AccountsService, AdminUsersService, AttachmentJanitor, AttachmentPolicy, AttachmentsService, CursorKey, EventsService, LoginThrottle, ProjectsService,
     RateLimitPolicy, RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer,
     SessionPolicy, SessionsService, StoreHealthService, SystemClock,
 };
@@ -43,6 +44,9 @@ pub enum StartError {
     /// The `REDIS_URL` is malformed.
     #[error("REDIS_URL: {0}")]
     Redis(#[from] trellis_redis::InvalidUrl),
+    /// Attachment storage could not be opened.
+    #[error("STORAGE_URL: {0}")]
+    Storage(#[from] trellis_blobs::BlobSetupError),
     /// The password hasher refused its cost.
     #[error("password hashing: {0}")]
     Hasher(#[from] trellis_password::InvalidCost),
@@ -157,6 +161,28 @@ impl Application {
             let retention = config.events.retention;
             move |stopping| workers::sweep_events(log, tickets, retention, stopping)
         });
+        let blobs = blob_store(&config, &store).await?;
+        let attachment_limits = &config.attachments;
+        workers.spawn({
+            let janitor =
+                AttachmentJanitor::new(store.attachments.clone(), blobs.clone(), clock.clone());
+            let (sweep, reconcile, grace) = (
+                attachment_limits.sweep_every,
+                attachment_limits.reconcile_every,
+                attachment_limits.orphan_grace,
+            );
+            move |stopping| workers::tend_attachments(janitor, sweep, reconcile, grace, stopping)
+        });
+        let attachments = Arc::new(AttachmentsService::new(
+            store.attachments.clone(),
+            blobs,
+            clock.clone(),
+            AttachmentPolicy {
+                max_bytes: attachment_limits.max_bytes,
+                per_project: attachment_limits.per_project,
+                types: attachment_limits.types.clone(),
+            },
+        ));
         let state = AppState {
             accounts: Arc::new(
                 AccountsService::new(store.users.clone(), Arc::clone(&hasher), issuer.clone())
@@ -176,6 +202,8 @@ impl Application {
                 clock,
                 CursorKey::derive(config.jwt_secret.expose_secret()),
             )),
+            attachments,
+            attachment_max_bytes: attachment_limits.max_bytes,
             admin: Arc::new(AdminUsersService::new(store.users.clone())),
             health: Arc::new(StoreHealthService::new(store.health.clone())),
             tokens: TokenKeys::new(config.jwt_secret.expose_secret(), config.jwt_lifetime),
@@ -285,6 +313,33 @@ const LISTEN_BACKLOG: i32 = 2048;
 
 /// Where rate-limit counters live in Redis; every instance shares them.
 const REDIS_PREFIX: &str = "trellis:rate-limit:";
+
+/// Where attachments' bytes go: `STORAGE_URL`, or by default files under
+/// `./data/attachments` — in memory when the server runs on its in-memory
+/// store (both are lost together, and a test server leaves no files).
+async fn blob_store(config: &Config, store: &Store) -> Result<Arc<dyn BlobStore>, StartError> {
+    let attachments = &config.attachments;
+    let url = match (&attachments.storage_url, store.is_memory()) {
+        (Some(url), _) => StorageUrl::parse(url)?,
+        (None, true) => StorageUrl::Memory,
+        (None, false) => StorageUrl::parse(DEFAULT_STORAGE_URL)?,
+    };
+    let s3 = S3Settings {
+        endpoint: attachments.s3_endpoint.clone(),
+        region: attachments.s3_region.clone(),
+        access_key_id: attachments.s3_access_key_id.clone(),
+        secret_access_key: attachments
+            .s3_secret_access_key
+            .as_ref()
+            .map(|secret| secret.expose_secret().to_owned()),
+    };
+    let blobs = trellis_blobs::open(&url, &s3).await?;
+    tracing::info!(storage = %url, "attachment storage open");
+    Ok(blobs)
+}
+
+/// Where attachments' bytes go unless `STORAGE_URL` says otherwise.
+const DEFAULT_STORAGE_URL: &str = "file://./data/attachments";
 
 /// The counters behind every limit: in Redis when `REDIS_URL` is set (with
 /// this instance's memory taking over while Redis fails), else in memory.

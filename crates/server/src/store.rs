@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 use trellis_memory::InMemoryStore;
 use trellis_ports::{
-    EventFeed, EventLog, IdempotencyKeys, ProjectRepository, RevocationFeed, SessionRepository,
+    AttachmentRepository, EventFeed, EventLog, IdempotencyKeys, ProjectRepository, RevocationFeed, SessionRepository,
     StoreHealth, TicketRepository, UserRepository,
 };
 use trellis_postgres::{
@@ -20,6 +20,8 @@ pub struct Store {
     pub projects: Arc<dyn ProjectRepository>,
     /// Idempotency keys of creates.
     pub keys: Arc<dyn IdempotencyKeys>,
+    /// What is known of attachments, and the blobs queued for deletion.
+    pub attachments: Arc<dyn AttachmentRepository>,
     /// Sessions.
     pub sessions: Arc<dyn SessionRepository>,
     /// Events of project changes.
@@ -73,6 +75,7 @@ impl Store {
             users: store.clone(),
             projects: store.clone(),
             keys: store.clone(),
+            attachments: store.clone(),
             sessions: store.clone(),
             events: store.clone(),
             tickets: store.clone(),
@@ -91,6 +94,7 @@ impl Store {
             users: shared.clone(),
             projects: shared.clone(),
             keys: shared.clone(),
+            attachments: shared.clone(),
             sessions: shared.clone(),
             events: shared.clone(),
             tickets: shared.clone(),
@@ -106,6 +110,11 @@ impl Store {
         if let Backend::Postgres(store) = &self.backend {
             store.serve_from_this_thread();
         }
+    }
+
+    /// Whether this is the in-memory store.
+    pub fn is_memory(&self) -> bool {
+        matches!(self.backend, Backend::Memory(_))
     }
 
     /// The PostgreSQL store, when that is what this is.

@@ -124,3 +124,35 @@ pub async fn sweep_events(
         }
     }
 }
+
+/// Removes the bytes of deleted attachments (and of deleted projects and
+/// users) every `sweep_every`, and bytes no attachment names that are older
+/// than `grace` every `reconcile_every`, until `stopping`.
+pub async fn tend_attachments(
+    janitor: trellis_services::AttachmentJanitor,
+    sweep_every: Duration,
+    reconcile_every: Duration,
+    grace: Duration,
+    stopping: Stopping,
+) {
+    let mut sweeps = tokio::time::interval(sweep_every);
+    let mut reconciles = tokio::time::interval(reconcile_every);
+    sweeps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    reconciles.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => return,
+            _ = sweeps.tick() => match janitor.sweep().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "bytes of deleted attachments removed"),
+                Err(error) => tracing::warn!(%error, "removing the bytes of deleted attachments failed"),
+            },
+            _ = reconciles.tick() => {
+                if let Err(error) = janitor.reconcile(grace).await {
+                    tracing::warn!(%error, "reconciling attachment storage failed");
+                }
+            }
+        }
+    }
+}

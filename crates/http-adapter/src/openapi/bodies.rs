@@ -91,3 +91,28 @@ pub(super) const FORM_BODIES: [(&str, &str, Body); 6] = [
         body::<ProjectUpdateBody>(),
     ),
 ];
+
+/// `POST /api/projects/{id}/attachments`: one part named `file`.
+#[derive(Debug)]
+pub struct AttachmentUpload;
+
+impl PartialSchema for AttachmentUpload {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .property(
+                "file",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                    .content_media_type("application/octet-stream")
+                    .description(Some(
+                        "The file's bytes; its `filename` is kept (without any directory part).",
+                    )),
+            )
+            .required("file")
+            .into()
+    }
+}
+
+impl ToSchema for AttachmentUpload {}

@@ -27,7 +27,7 @@ use utoipa::{
 const REQUEST_ID: &str = "X-Request-Id";
 
 /// Tags of the operations that call a service (and so storage).
-const SERVICE_TAGS: [&str; 3] = ["accounts", "projects", "users"];
+const SERVICE_TAGS: [&str; 4] = ["accounts", "projects", "attachments", "users"];
 
 /// One shared error answer: its status, component name, description,
 /// example `error` and the header it carries, if any.

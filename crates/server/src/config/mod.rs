@@ -2,11 +2,13 @@
 //! validated. A bad value stops the process with one line naming the
 //! variable. Nothing else in Trellis reads the environment.
 
+mod attachments;
 mod database;
 mod duration;
 mod events;
 mod source;
 
+pub use attachments::AttachmentConfig;
 pub use database::DatabaseConfig;
 pub use events::EventConfig;
 pub use source::Source;
@@ -118,6 +120,8 @@ pub struct Config {
     pub sessions: SessionConfig,
     /// Event streams.
     pub events: EventConfig,
+    /// Attachments.
+    pub attachments: AttachmentConfig,
 }
 
 /// A variable with a value Trellis cannot use.
@@ -242,6 +246,7 @@ impl Config {
                 grace: Duration::from_secs(source.parse("REFRESH_REUSE_GRACE_SECS", 10)?),
             },
             events: EventConfig::read(source)?,
+            attachments: AttachmentConfig::read(source)?,
             rate_limit: RateLimitConfig {
                 max: source.parse("RATE_LIMIT_MAX", 100)?,
                 window: source.positive_secs("RATE_LIMIT_WINDOW_SECS", 900)?,

@@ -98,6 +98,12 @@ impl Trellis {
         assert!(status.success());
     }
 
+    /// Kills the process with SIGKILL (no drain, no cleanup) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for the process to exit, for at most `within`.
     pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
         let started = Instant::now();
