@@ -13,6 +13,7 @@
 //! [`ProjectRepository`]: trellis_ports::ProjectRepository
 //! [`StoreHealth`]: trellis_ports::StoreHealth
 
+mod attachments;
 mod counters;
 mod events;
 mod idempotency;
