@@ -3,6 +3,9 @@
 //! rows deleted behind the adapter's back, and a transaction that fails
 //! part-way.
 
+// Test support: a failed expectation should panic with the value in view.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::time::Duration;
