@@ -3,6 +3,10 @@
 //! as PostgreSQL (case-insensitive unique e-mail, newest-first ordering with
 //! an id tie-break, status filter, totals, cascade delete, `updated_at`).
 //!
+//! It also keeps what is known of attachments
+//! ([`AttachmentRepository`]): removing one, or deleting its project or its
+//! project's owner, queues its blob for deletion under the same lock.
+//!
 //! It is what the server runs on when no database is configured (data is lost
 //! on exit) and what the service and HTTP tests run on.
 //!
@@ -12,7 +16,9 @@
 //! [`UserRepository`]: trellis_ports::UserRepository
 //! [`ProjectRepository`]: trellis_ports::ProjectRepository
 //! [`StoreHealth`]: trellis_ports::StoreHealth
+//! [`AttachmentRepository`]: trellis_ports::AttachmentRepository
 
+mod attachments;
 mod counters;
 mod events;
 mod idempotency;

@@ -21,13 +21,24 @@ pub(crate) struct Projects {
 }
 
 impl Projects {
-    /// Drops every project of `owner` (the cascade of deleting an account).
-    pub(crate) fn remove_owner(&mut self, owner: UserId) {
-        if let Some(projects) = self.by_owner.remove(&owner) {
-            for (_, id) in projects.keys() {
-                self.keys.remove(id);
-            }
+    /// Drops every project of `owner` (the cascade of deleting an account);
+    /// which ones.
+    pub(crate) fn remove_owner(&mut self, owner: UserId) -> Vec<ProjectId> {
+        let removed: Vec<ProjectId> = self
+            .by_owner
+            .remove(&owner)
+            .into_iter()
+            .flat_map(|projects| projects.into_keys().map(|(_, id)| id))
+            .collect();
+        for id in &removed {
+            self.keys.remove(id);
         }
+        removed
+    }
+
+    /// Whether `owner` has a project `id`.
+    pub(crate) fn owns(&self, owner: UserId, id: ProjectId) -> bool {
+        self.key_of(owner, id).is_some()
     }
 
     fn key_of(&self, owner: UserId, id: ProjectId) -> Option<OrderKey> {
@@ -181,6 +192,8 @@ impl ProjectRepository for InMemoryStore {
             }
         }
         if checked == Written::Done(()) {
+            let now = state.stamp();
+            state.attachments.remove_project(id, now);
             self.record(&mut state, EventKind::Deleted, owner, id, None);
         }
         Ok(checked)

@@ -1,7 +1,8 @@
 //! The shared state and the clock that stamps it.
 
 use crate::{
-    events::Events, idempotency::Keys, projects::Projects, sessions::Sessions, users::Users,
+    attachments::Attachments, events::Events, idempotency::Keys, projects::Projects,
+    sessions::Sessions, users::Users,
 };
 use async_trait::async_trait;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -17,8 +18,8 @@ const EVENT_BACKLOG: usize = 4096;
 
 /// Accounts and projects in memory, shared by every worker.
 ///
-/// One lock guards both tables so that deleting an account and its projects
-/// is one atomic step. No lock is held across an `.await`.
+/// One lock guards every table so that deleting an account and its projects
+/// (and queueing their attachments' blobs) is one atomic step. No lock is held across an `.await`.
 #[derive(Debug)]
 pub struct InMemoryStore {
     state: RwLock<State>,
@@ -43,6 +44,7 @@ pub(crate) struct State {
     pub(crate) sessions: Sessions,
     pub(crate) events: Events,
     pub(crate) keys: Keys,
+    pub(crate) attachments: Attachments,
     last_stamp: Option<Timestamp>,
 }
 

@@ -161,9 +161,11 @@ impl UserRepository for InMemoryStore {
         };
         state.users.by_email.remove(&user.email);
         state.users.order.remove(&order_key(&user));
-        state.projects.remove_owner(id);
         state.keys.remove_owner(id);
         let now = state.stamp();
+        for project in state.projects.remove_owner(id) {
+            state.attachments.remove_project(project, now);
+        }
         let ended = state.sessions.remove_owner(id, now);
         drop(state);
         self.announce(ended);

@@ -11,7 +11,8 @@ fn repos() -> Repos {
         users: store.clone(),
         projects: store.clone(),
         sessions: store.clone(),
-        keys: store,
+        keys: store.clone(),
+        attachments: store,
         keep_alive: None,
     }
 }
@@ -38,6 +39,7 @@ mod events {
                 projects: store.clone(),
                 sessions: store.clone(),
                 keys: store.clone(),
+                attachments: store.clone(),
                 keep_alive: None,
             },
             events: store.clone(),

@@ -128,6 +128,9 @@ pub(crate) enum ClientFailure {
     /// The driver refused a value or a row (a bug of ours).
     #[error("database client error")]
     Client,
+    /// A value given to the adapter that its column cannot hold.
+    #[error("{0} does not fit its column")]
+    Unfit(&'static str),
 }
 
 /// No connection from the pool.
@@ -139,6 +142,12 @@ pub(crate) enum PoolFailure {
     Closed,
     #[error("database pool error")]
     Other,
+}
+
+/// A value given to the adapter (`what`) that its column cannot hold: a
+/// bug of the caller's, refused before anything is sent.
+pub(crate) fn unfit(what: &'static str) -> RepositoryError {
+    RepositoryError::Internal(Box::new(ClientFailure::Unfit(what)))
 }
 
 /// A statement did not finish within its bound.

@@ -20,6 +20,7 @@
 //! [`StoreHealth`]: trellis_ports::StoreHealth
 //! [`RepositoryError`]: trellis_ports::RepositoryError
 
+mod attachment;
 mod connection;
 mod error;
 mod event;

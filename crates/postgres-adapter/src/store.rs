@@ -51,8 +51,9 @@ const PING: Sql = Sql {
 /// thread to send a query or read its rows.
 ///
 /// Implements [`UserRepository`](trellis_ports::UserRepository),
-/// [`ProjectRepository`](trellis_ports::ProjectRepository) and
-/// [`StoreHealth`](trellis_ports::StoreHealth).
+/// [`ProjectRepository`](trellis_ports::ProjectRepository),
+/// [`AttachmentRepository`](trellis_ports::AttachmentRepository) and
+/// [`StoreHealth`](trellis_ports::StoreHealth), among others.
 #[derive(Clone)]
 pub struct PgStore {
     shards: Arc<[Pool]>,
@@ -164,19 +165,52 @@ impl PgStore {
     /// statement with its parameter types in a single round trip (what a
     /// transaction-pooling PgBouncer before 1.21 can carry).
     ///
-    /// Every repository call goes through here: the whole call, waiting for
-    /// a connection included, is bounded by the query timeout (a connection
-    /// that stops answering is dropped, not returned to the pool); its
-    /// errors are mapped in [`failure`]; a slow statement is logged.
+    /// Every repository call goes through here or [`Self::transaction`]:
+    /// the whole call, waiting for a connection included, is bounded by the
+    /// query timeout (a connection that stops answering is dropped, not
+    /// returned to the pool); its errors are mapped in [`failure`]; a slow
+    /// statement is logged.
     pub(crate) async fn rows(
         &self,
         sql: &Sql,
         params: Params<'_>,
     ) -> Result<Vec<Row>, RepositoryError> {
+        let mut results = self.run(&[(sql, params)], false).await?;
+        results
+            .pop()
+            .ok_or_else(|| failure::unexpected("result", "the statement did not run"))
+    }
+
+    /// Runs `steps` in order in one transaction, each statement seeing
+    /// what the ones before it wrote (and, under READ COMMITTED, whatever
+    /// other transactions committed before it started: what a row lock
+    /// taken by an earlier step waited for), then commits. A step that
+    /// returns no rows is the last: the later ones depend on it. Returns
+    /// the rows of each step that ran, in order.
+    ///
+    /// Bounded, mapped and logged like [`Self::rows`]. A connection whose
+    /// transaction failed part-way is dropped, never returned to the pool
+    /// inside it.
+    pub(crate) async fn transaction(
+        &self,
+        steps: &[(&Sql, Params<'_>)],
+    ) -> Result<Vec<Vec<Row>>, RepositoryError> {
+        self.run(steps, true).await
+    }
+
+    /// [`Self::rows`] of each step, inside a transaction when `transaction`.
+    async fn run(
+        &self,
+        steps: &[(&Sql, Params<'_>)],
+        transaction: bool,
+    ) -> Result<Vec<Vec<Row>>, RepositoryError> {
         // Both ways must run the same statement: preparing would let
         // PostgreSQL infer the type of a parameter missing from the list,
         // sending it unnamed would not.
-        if params.len() != sql.types.len() {
+        if steps
+            .iter()
+            .any(|(sql, params)| params.len() != sql.types.len())
+        {
             return Err(failure::unexpected(
                 "statement",
                 "the parameters do not match the declared types",
@@ -186,37 +220,74 @@ impl PgStore {
         let client = tokio::time::timeout_at(deadline, self.client())
             .await
             .map_err(|_| failure::timed_out(self.query_timeout))??;
-        let started = Instant::now();
         let outcome = tokio::time::timeout_at(deadline, async {
-            if self.prepared_statements {
-                let statement = client.prepare_typed_cached(sql.text, sql.types).await?;
-                client.query(&statement, params).await
-            } else {
-                let typed: Vec<_> = params
-                    .iter()
-                    .copied()
-                    .zip(sql.types.iter().cloned())
-                    .collect();
-                client.query_typed(sql.text, &typed).await
+            if transaction {
+                client.batch_execute("BEGIN").await?;
             }
+            let mut results = Vec::with_capacity(steps.len());
+            for (sql, params) in steps {
+                let started = Instant::now();
+                let rows = self.query(&client, sql, params).await?;
+                self.log_if_slow(sql, started.elapsed(), rows.len());
+                let last = transaction && rows.is_empty();
+                results.push(rows);
+                if last {
+                    break;
+                }
+            }
+            if transaction {
+                client.batch_execute("COMMIT").await?;
+            }
+            Ok(results)
         })
         .await;
-        let Ok(result) = outcome else {
-            drop(Object::take(client));
-            return Err(failure::timed_out(self.query_timeout));
-        };
-        let rows = result.map_err(failure::from_query)?;
-        let elapsed = started.elapsed();
+        match outcome {
+            Ok(Ok(results)) => Ok(results),
+            Ok(Err(error)) => {
+                if transaction {
+                    drop(Object::take(client));
+                }
+                Err(failure::from_query(error))
+            }
+            Err(_) => {
+                drop(Object::take(client));
+                Err(failure::timed_out(self.query_timeout))
+            }
+        }
+    }
+
+    /// One statement on `client`, prepared (and cached) or unnamed; see
+    /// [`PgSettings::prepared_statements`].
+    async fn query(
+        &self,
+        client: &Object,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        if self.prepared_statements {
+            let statement = client.prepare_typed_cached(sql.text, sql.types).await?;
+            client.query(&statement, params).await
+        } else {
+            let typed: Vec<_> = params
+                .iter()
+                .copied()
+                .zip(sql.types.iter().cloned())
+                .collect();
+            client.query_typed(sql.text, &typed).await
+        }
+    }
+
+    /// Logs `sql` if it took at least the slow-query bound.
+    fn log_if_slow(&self, sql: &Sql, elapsed: Duration, rows: usize) {
         if elapsed >= self.slow_query {
             let statement: String = sql.text.split_whitespace().collect::<Vec<_>>().join(" ");
             tracing::warn!(
                 sql = %statement.chars().take(80).collect::<String>(),
                 duration_ms = elapsed.as_millis(),
-                rows = rows.len(),
+                rows,
                 "slow query"
             );
         }
-        Ok(rows)
     }
 
     /// A pooled connection.

@@ -22,7 +22,8 @@ async fn repos(prepared_statements: bool) -> Repos {
         users: store.clone(),
         projects: store.clone(),
         sessions: store.clone(),
-        keys: store,
+        keys: store.clone(),
+        attachments: store,
         keep_alive: Some(Arc::new(database)),
     }
 }
@@ -49,6 +50,7 @@ mod events {
                 projects: store.clone(),
                 sessions: store.clone(),
                 keys: store.clone(),
+                attachments: store.clone(),
                 keep_alive: Some(Arc::new(database)),
             },
             events: store.clone(),

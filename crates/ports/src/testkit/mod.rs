@@ -8,6 +8,7 @@
 // Test support: a failed expectation should panic with the value in view.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attachments;
 mod counters;
 mod events;
 mod idempotency;
@@ -18,6 +19,7 @@ mod sessions;
 mod users;
 mod versions;
 
+pub use attachments::*;
 pub use counters::*;
 pub use events::*;
 pub use idempotency::*;
@@ -28,7 +30,9 @@ pub use sessions::*;
 pub use users::*;
 pub use versions::*;
 
-use crate::{IdempotencyKeys, ProjectRepository, SessionRepository, UserRepository};
+use crate::{
+    AttachmentRepository, IdempotencyKeys, ProjectRepository, SessionRepository, UserRepository,
+};
 use std::sync::Arc;
 use trellis_domain::{
     Deadline, Email, FullName, NewProject, NewUser, PasswordHash, ProjectFilter, ProjectName,
@@ -46,6 +50,9 @@ pub struct Repos {
     pub sessions: Arc<dyn SessionRepository>,
     /// The idempotency keys of their creates (same store).
     pub keys: Arc<dyn IdempotencyKeys>,
+    /// What is known of their projects' attachments (same store: deleting
+    /// a project or a user queues its attachments' blobs).
+    pub attachments: Arc<dyn AttachmentRepository>,
     /// Whatever must live as long as the case (a test database, say).
     pub keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
@@ -95,6 +102,15 @@ macro_rules! repository_contract {
             claimed_keys_run_once_then_answer_as_created,
             keys_are_released_abandoned_expired_and_swept,
             racing_claims_leave_one_holder_and_keys_go_with_their_owner,
+            attachments_round_trip_and_list_newest_first,
+            attachments_are_invisible_to_other_owners,
+            adds_stop_at_the_limit,
+            racing_adds_never_pass_the_limit,
+            removing_an_attachment_queues_its_blob,
+            deleting_a_project_queues_its_attachments,
+            deleting_a_user_queues_their_attachments,
+            existing_names_only_keys_with_rows,
+            pending_deletions_are_oldest_first_within_the_limit,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
