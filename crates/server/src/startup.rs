@@ -20,7 +20,7 @@ use trellis_http::{
 };
 use trellis_memory::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
 use trellis_password::BcryptHasher;
-use trellis_blobs::{S3Settings, StorageUrl};
+use trellis_blobs::{BlobSetupError, S3Settings, StorageUrl};
 use trellis_ports::{BlobStore, CounterStore, HealthService, PasswordHasher, RequestLimiter};
 use trellis_redis::RedisCounters;
 use trellis_services::{
@@ -161,7 +161,7 @@ impl Application {
             let retention = config.events.retention;
             move |stopping| workers::sweep_events(log, tickets, retention, stopping)
         });
-        let blobs = blob_store(&config, &store).await?;
+        let blobs = blob_store(&config, &store)?;
         let attachment_limits = &config.attachments;
         workers.spawn({
             let janitor =
@@ -317,23 +317,20 @@ const REDIS_PREFIX: &str = "trellis:rate-limit:";
 /// Where attachments' bytes go: `STORAGE_URL`, or by default files under
 /// `./data/attachments` — in memory when the server runs on its in-memory
 /// store (both are lost together, and a test server leaves no files).
-async fn blob_store(config: &Config, store: &Store) -> Result<Arc<dyn BlobStore>, StartError> {
+fn blob_store(config: &Config, store: &Store) -> Result<Arc<dyn BlobStore>, StartError> {
     let attachments = &config.attachments;
-    let url = match (&attachments.storage_url, store.is_memory()) {
-        (Some(url), _) => StorageUrl::parse(url)?,
+    let url: StorageUrl = match (&attachments.storage_url, store.is_memory()) {
+        (Some(url), _) => url.parse().map_err(BlobSetupError::from)?,
         (None, true) => StorageUrl::Memory,
-        (None, false) => StorageUrl::parse(DEFAULT_STORAGE_URL)?,
+        (None, false) => DEFAULT_STORAGE_URL.parse().map_err(BlobSetupError::from)?,
     };
     let s3 = S3Settings {
         endpoint: attachments.s3_endpoint.clone(),
-        region: attachments.s3_region.clone(),
+        region: Some(attachments.s3_region.clone()),
         access_key_id: attachments.s3_access_key_id.clone(),
-        secret_access_key: attachments
-            .s3_secret_access_key
-            .as_ref()
-            .map(|secret| secret.expose_secret().to_owned()),
+        secret_access_key: attachments.s3_secret_access_key.clone(),
     };
-    let blobs = trellis_blobs::open(&url, &s3).await?;
+    let blobs = trellis_blobs::open(&url, &s3)?;
     tracing::info!(storage = %url, "attachment storage open");
     Ok(blobs)
 }

@@ -206,18 +206,12 @@ struct Storage {
 }
 
 impl Storage {
-    async fn files() -> Self {
+    fn files() -> Self {
         let dir = std::env::temp_dir().join(format!("trellis-attachments-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("file://{}", dir.display());
-        let settings = S3Settings {
-            endpoint: None,
-            region: "us-east-1".to_owned(),
-            access_key_id: None,
-            secret_access_key: None,
-        };
         Self {
-            blobs: open(&url, &settings).await,
+            blobs: open(&url, &S3Settings::default()),
             url,
             vars: Vec::new(),
             dir: Some(dir),
@@ -238,13 +232,13 @@ impl Storage {
         assert!(created.status().is_success(), "bucket not created: {}", created.status());
         let settings = S3Settings {
             endpoint: Some(endpoint.clone()),
-            region: "us-east-1".to_owned(),
+            region: Some("us-east-1".to_owned()),
             access_key_id: Some("testing".to_owned()),
-            secret_access_key: Some("testing".to_owned()),
+            secret_access_key: Some("testing".to_owned().into()),
         };
         let url = format!("s3://{bucket}/uploads");
         Self {
-            blobs: open(&url, &settings).await,
+            blobs: open(&url, &settings),
             url,
             vars: vec![
                 ("S3_ENDPOINT".to_owned(), endpoint),
@@ -275,9 +269,8 @@ impl Drop for Storage {
     }
 }
 
-async fn open(url: &str, settings: &S3Settings) -> Arc<dyn BlobStore> {
-    let url = StorageUrl::parse(url).unwrap();
-    trellis_blobs::open(&url, settings).await.unwrap()
+fn open(url: &str, settings: &S3Settings) -> Arc<dyn BlobStore> {
+    trellis_blobs::open(&url.parse::<StorageUrl>().unwrap(), settings).unwrap()
 }
 
 async fn start(database: &TestDatabase, storage: &Storage, extra: &[(&str, &str)]) -> Trellis {
@@ -413,7 +406,7 @@ async fn round_trip(storage: Storage) {
 
 #[actix_web::test]
 async fn a_round_trip_on_local_files() {
-    round_trip(Storage::files().await).await;
+    round_trip(Storage::files()).await;
 }
 
 #[actix_web::test]
@@ -424,7 +417,7 @@ async fn a_round_trip_on_s3() {
 /// Every hostile upload is refused with its 4xx and leaves nothing behind.
 #[actix_web::test]
 async fn hostile_uploads_leave_nothing_behind() {
-    let storage = Storage::files().await;
+    let storage = Storage::files();
     let database = TestDatabase::create().await;
     let trellis = start(
         &database,
@@ -519,7 +512,7 @@ async fn hostile_uploads_leave_nothing_behind() {
 /// agree: every row's bytes are there and whole, and no bytes lack a row.
 #[actix_web::test]
 async fn a_killed_process_leaves_store_and_table_in_agreement() {
-    let storage = Storage::files().await;
+    let storage = Storage::files();
     let database = TestDatabase::create().await;
     let tuning = [
         ("ATTACHMENT_RECONCILE_SECS", "1"),

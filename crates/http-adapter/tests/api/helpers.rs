@@ -17,7 +17,8 @@ use std::{
     time::{Duration, Instant},
 };
 use time::{Date, OffsetDateTime, macros::date};
-use trellis_domain::{Password, PasswordHash, Role, UserId};
+use trellis_blobs::MemoryBlobs;
+use trellis_domain::{MediaType, Password, PasswordHash, Role, UserId};
 use trellis_http::{
     AppState, TokenKeys, app,
     hardening::{CorsPolicy, Hardening, Metrics},
@@ -28,7 +29,7 @@ use trellis_ports::{
     Clock, HashError, PasswordHasher, RequestLimiter, StoreHealth, UserRepository, Verification,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, CursorKey, EventsService, LoginThrottle, ProjectsService,
+    AccountsService, AdminUsersService, AttachmentPolicy, AttachmentsService, CursorKey, EventsService, LoginThrottle, ProjectsService,
     RateLimitPolicy, RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer,
     SessionPolicy, SessionsService, StoreHealthService, SystemClock,
 };
@@ -39,6 +40,8 @@ pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// The largest body the test app accepts (the production default).
 pub const BODY_LIMIT: usize = 10 * 1024;
+/// The largest attachment the test app accepts.
+pub const ATTACHMENT_MAX_BYTES: u64 = 256 * 1024;
 /// "Today" for the test app: deadlines must be after it.
 pub const TODAY: Date = date!(2026 - 11 - 24);
 /// A password that passes the rules.
@@ -243,6 +246,20 @@ fn state_with(
             Arc::new(FixedClock),
             CursorKey::derive(SECRET),
         )),
+        attachments: Arc::new(AttachmentsService::new(
+            store.clone(),
+            Arc::new(MemoryBlobs::new()),
+            Arc::new(FixedClock),
+            AttachmentPolicy {
+                max_bytes: ATTACHMENT_MAX_BYTES,
+                per_project: 3,
+                types: ["image/png", "text/plain", "text/csv", "application/pdf"]
+                    .into_iter()
+                    .map(|kind| MediaType::parse(kind).unwrap())
+                    .collect(),
+            },
+        )),
+        attachment_max_bytes: ATTACHMENT_MAX_BYTES,
         admin: Arc::new(AdminUsersService::new(store)),
         health: Arc::new(StoreHealthService::new(health)),
         tokens: TokenKeys::new(SECRET, TOKEN_LIFETIME),
