@@ -8,6 +8,7 @@
 // Test support: a failed expectation should panic with the value in view.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod blobs;
 mod counters;
 mod events;
 mod idempotency;
@@ -18,6 +19,7 @@ mod sessions;
 mod users;
 mod versions;
 
+pub use blobs::*;
 pub use counters::*;
 pub use events::*;
 pub use idempotency::*;
