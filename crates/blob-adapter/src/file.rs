@@ -39,6 +39,9 @@ impl FileBlobs {
         std::fs::create_dir_all(&partial)?;
         for entry in std::fs::read_dir(&partial)? {
             let entry = entry?;
+            if !entry.file_type()?.is_file() {
+                continue;
+            }
             let age = entry
                 .metadata()?
                 .modified()?

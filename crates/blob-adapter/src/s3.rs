@@ -36,10 +36,20 @@ pub struct S3Settings {
 /// A body of less than a part (5 MiB) is one `PUT`; a larger one is a
 /// multipart upload, aborted on any failure, that only becomes visible
 /// when it completes.
-#[derive(Debug)]
 pub struct S3Blobs {
     store: AmazonS3,
     prefix: Path,
+}
+
+impl std::fmt::Debug for S3Blobs {
+    /// The bucket and prefix only: nothing of the client's configuration,
+    /// which holds the credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Blobs")
+            .field("store", &format_args!("{}", self.store))
+            .field("prefix", &self.prefix.as_ref())
+            .finish()
+    }
 }
 
 impl S3Blobs {

@@ -49,14 +49,19 @@ async fn new_bucket() -> String {
     bucket
 }
 
-fn store(bucket: &str) -> S3Blobs {
-    let settings = S3Settings {
+const SECRET: &str = "trellis-test-secret";
+
+fn settings() -> S3Settings {
+    S3Settings {
         endpoint: Some(endpoint()),
         region: Some("us-east-1".into()),
         access_key_id: Some("trellis-test".into()),
-        secret_access_key: Some("trellis-test-secret".into()),
-    };
-    S3Blobs::from_url(&format!("s3://{bucket}/{PREFIX}"), &settings).unwrap()
+        secret_access_key: Some(SECRET.into()),
+    }
+}
+
+fn store(bucket: &str) -> S3Blobs {
+    S3Blobs::from_url(&format!("s3://{bucket}/{PREFIX}"), &settings()).unwrap()
 }
 
 trellis_ports::blob_contract!(async {
@@ -105,4 +110,34 @@ async fn list_skips_objects_outside_the_prefix_or_not_named_by_a_key() {
         blobs.get(key, None).await,
         Err(BlobError::NotFound)
     ));
+
+    // At the bucket's root, only the object named by a key is one.
+    let root = S3Blobs::from_url(&format!("s3://{bucket}"), &settings()).unwrap();
+    let listed: Vec<_> = root.list().try_collect().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|blob| blob.key).collect::<Vec<_>>(),
+        vec![key]
+    );
+    assert_eq!(read_all(&root, key).await, b"foreign");
+}
+
+async fn read_all(blobs: &S3Blobs, key: BlobKey) -> Vec<u8> {
+    let chunks: Vec<_> = blobs
+        .get(key, None)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    chunks.concat()
+}
+
+#[test]
+fn credentials_stay_out_of_debug_and_errors() {
+    let settings = settings();
+    assert!(!format!("{settings:?}").contains(SECRET));
+    let blobs = S3Blobs::from_url("s3://some-bucket/p", &settings).unwrap();
+    assert!(!format!("{blobs:?}").contains(SECRET), "{blobs:?}");
+    let error = S3Blobs::from_url("file:///tmp", &settings).unwrap_err();
+    assert!(!format!("{error:?} {error}").contains(SECRET));
 }
