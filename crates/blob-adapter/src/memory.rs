@@ -56,11 +56,11 @@ impl BlobStore for MemoryBlobs {
             None => bytes.clone(),
             // Clamped to the blob, though the caller promised it is within.
             Some(range) => {
-                let len = bytes.len();
-                let start = usize::try_from(range.start).map_or(len, |start| start.min(len));
-                let end =
-                    usize::try_from(range.end).map_or(len, |end| end.saturating_add(1).min(len));
-                bytes.slice(start..end.max(start))
+                let within = |offset: u64| {
+                    usize::try_from(offset).map_or(bytes.len(), |offset| offset.min(bytes.len()))
+                };
+                let start = within(range.start);
+                bytes.slice(start..within(range.end.saturating_add(1)).max(start))
             }
         };
         Ok(futures_util::stream::once(async move { Ok(bytes) }).boxed())
