@@ -5,7 +5,8 @@
 # The tests need PostgreSQL at DATABASE_URL (default 127.0.0.1:5432, user postgres, trust) and Redis
 # at REDIS_URL (default 127.0.0.1:6379); this starts a local cluster or server when one is
 # installed but down. They also start their own PgBouncer and redis-server, which this installs
-# from Debian's packages when missing. Anything that cannot be provided stops the run with one line saying
+# from Debian's packages when missing. The blob store tests need an S3 API: scripts/moto.sh installs
+# moto from PyPI and starts its server. Anything that cannot be provided stops the run with one line saying
 # how to get it: no test is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +53,8 @@ if [[ ! -x /usr/sbin/pgbouncer && ! -x /usr/bin/pgbouncer ]]; then
   apt_install pgbouncer
 fi
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+
+# S3: the blob store tests talk to moto's server (installed in a venv under target/).
+eval "$(bash scripts/moto.sh)"
 
 exec cargo test --workspace "$@"

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attachments;
+mod blobs;
 mod counters;
 mod events;
 mod idempotency;
@@ -20,6 +21,7 @@ mod users;
 mod versions;
 
 pub use attachments::*;
+pub use blobs::*;
 pub use counters::*;
 pub use events::*;
 pub use idempotency::*;
