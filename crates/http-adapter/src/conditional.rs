@@ -39,13 +39,18 @@ fn tags(value: &str) -> impl Iterator<Item = (bool, &str)> {
 /// A `304 Not Modified` (with the tag) if `If-None-Match` names `version`
 /// (weak comparison, as RFC 9110 §13.1.2 says) or is `*`.
 pub(crate) fn not_modified(req: &HttpRequest, version: Version) -> Option<HttpResponse> {
-    none_match(req, &version.to_string()).then(|| tagged(HttpResponse::NotModified(), version).finish())
+    none_match(req, &version.to_string())
+        .then(|| tagged(HttpResponse::NotModified(), version).finish())
 }
 
 /// Whether the request's `If-None-Match` names the entity tag whose
 /// opaque value is `current` (or is `*`): a GET answers 304 then.
 pub(crate) fn none_match(req: &HttpRequest, current: &str) -> bool {
-    let Some(header) = req.headers().get(IF_NONE_MATCH).and_then(|h| h.to_str().ok()) else {
+    let Some(header) = req
+        .headers()
+        .get(IF_NONE_MATCH)
+        .and_then(|h| h.to_str().ok())
+    else {
         return false;
     };
     header.trim() == "*" || tags(header).any(|(_, opaque)| opaque == current)

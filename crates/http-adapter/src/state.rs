@@ -3,8 +3,8 @@
 use crate::{Lifecycle, TokenKeys};
 use std::{fmt, sync::Arc, time::Instant};
 use trellis_ports::{
-    AccountService, AdminService, AttachmentService, EventService, HealthService, ProjectService, Revocations,
-    SessionService,
+    AccountService, AdminService, AttachmentService, EventService, HealthService, ProjectService,
+    Revocations, SessionService,
 };
 
 /// The shared state of the app, cloned into every actix worker.

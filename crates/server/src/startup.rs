@@ -14,19 +14,20 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
+use trellis_blobs::{BlobSetupError, S3Settings, StorageUrl};
 use trellis_http::{
     AppState, Lifecycle, TokenKeys,
     hardening::{CorsPolicy, Hardening, Metrics},
 };
 use trellis_memory::{DEFAULT_COUNTER_CAPACITY, MemoryCounters};
 use trellis_password::BcryptHasher;
-use trellis_blobs::{BlobSetupError, S3Settings, StorageUrl};
 use trellis_ports::{BlobStore, CounterStore, HealthService, PasswordHasher, RequestLimiter};
 use trellis_redis::RedisCounters;
 use trellis_services::{
-    AccountsService, AdminUsersService, AttachmentJanitor, AttachmentPolicy, AttachmentsService, CursorKey, EventsService, LoginThrottle, ProjectsService,
-    RateLimitPolicy, RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer,
-    SessionPolicy, SessionsService, StoreHealthService, SystemClock,
+    AccountsService, AdminUsersService, AttachmentJanitor, AttachmentPolicy, AttachmentsService,
+    CursorKey, EventsService, LoginThrottle, ProjectsService, RateLimitPolicy, RateLimits,
+    RefreshKey, ResilientCounters, RevocationList, SessionIssuer, SessionPolicy, SessionsService,
+    StoreHealthService, SystemClock,
 };
 
 /// Why the server could not start.
@@ -46,7 +47,7 @@ pub enum StartError {
     Redis(#[from] trellis_redis::InvalidUrl),
     /// Attachment storage could not be opened.
     #[error("STORAGE_URL: {0}")]
-    Storage(#[from] trellis_blobs::BlobSetupError),
+    Storage(#[from] BlobSetupError),
     /// The password hasher refused its cost.
     #[error("password hashing: {0}")]
     Hasher(#[from] trellis_password::InvalidCost),

@@ -4,8 +4,8 @@
 use std::{sync::Arc, time::Duration};
 use trellis_memory::InMemoryStore;
 use trellis_ports::{
-    AttachmentRepository, EventFeed, EventLog, IdempotencyKeys, ProjectRepository, RevocationFeed, SessionRepository,
-    StoreHealth, TicketRepository, UserRepository,
+    AttachmentRepository, EventFeed, EventLog, IdempotencyKeys, ProjectRepository, RevocationFeed,
+    SessionRepository, StoreHealth, TicketRepository, UserRepository,
 };
 use trellis_postgres::{
     ConnectionString, EVENT_COMMITTED, PgError, PgListener, PgSettings, PgStore, SESSION_ENDED,

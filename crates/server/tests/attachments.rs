@@ -56,7 +56,8 @@ fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
         let mut disposition = format!("Content-Disposition: form-data; name=\"{name}\"");
         if let Some(filename) = filename {
-            disposition.push_str(&format!("; filename=\"{filename}\""));
+            let quoted = filename.replace('\\', "\\\\").replace('"', "\\\"");
+            disposition.push_str(&format!("; filename=\"{quoted}\""));
         }
         body.extend_from_slice(disposition.as_bytes());
         body.extend_from_slice(b"\r\n");
@@ -101,8 +102,16 @@ fn client() -> awc::Client {
         .finish()
 }
 
-async fn read(mut response: awc::ClientResponse<impl futures_util::Stream<Item = Result<Bytes, awc::error::PayloadError>> + Unpin>) -> Answer {
-    let body = response.body().limit(256 * 1024 * 1024).await.unwrap_or_default();
+async fn read(
+    mut response: awc::ClientResponse<
+        impl futures_util::Stream<Item = Result<Bytes, awc::error::PayloadError>> + Unpin,
+    >,
+) -> Answer {
+    let body = response
+        .body()
+        .limit(256 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
     Answer {
         status: response.status(),
         headers: response.headers().clone(),
@@ -169,7 +178,13 @@ impl Caller {
 
     /// A file part of `len` bytes of `fill`, sent chunked (no
     /// `Content-Length`), in 64 KiB chunks `pause` apart.
-    async fn upload_streamed(&self, project: &str, head: Vec<u8>, len: usize, pause: Duration) -> Result<Answer, String> {
+    async fn upload_streamed(
+        &self,
+        project: &str,
+        head: Vec<u8>,
+        len: usize,
+        pause: Duration,
+    ) -> Result<Answer, String> {
         let opening = format!(
             "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"
         );
@@ -207,7 +222,8 @@ struct Storage {
 
 impl Storage {
     fn files() -> Self {
-        let dir = std::env::temp_dir().join(format!("trellis-attachments-{}", uuid::Uuid::new_v4()));
+        let dir =
+            std::env::temp_dir().join(format!("trellis-attachments-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("file://{}", dir.display());
         Self {
@@ -229,7 +245,11 @@ impl Storage {
             .send()
             .await
             .expect("the S3 API server answers");
-        assert!(created.status().is_success(), "bucket not created: {}", created.status());
+        assert!(
+            created.status().is_success(),
+            "bucket not created: {}",
+            created.status()
+        );
         let settings = S3Settings {
             endpoint: Some(endpoint.clone()),
             region: Some("us-east-1".to_owned()),
@@ -286,7 +306,9 @@ async fn start(database: &TestDatabase, storage: &Storage, extra: &[(&str, &str)
     vars.extend(storage.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     vars.extend_from_slice(extra);
     let trellis = Trellis::spawn(&vars);
-    trellis.wait_for("/health/ready", Duration::from_secs(30)).await;
+    trellis
+        .wait_for("/health/ready", Duration::from_secs(30))
+        .await;
     trellis
 }
 
@@ -311,12 +333,25 @@ async fn round_trip(storage: Storage) {
     let project = ada.project().await;
     let bytes = png(300_000);
     let uploaded = ada
-        .upload(&project, &[
-            ("note", None, None, b"ignored"),
-            ("file", Some("../../etc/Ca\u{301}rte \"v2\".png"), Some("application/x-anything"), &bytes),
-        ])
+        .upload(
+            &project,
+            &[
+                ("note", None, None, b"ignored"),
+                (
+                    "file",
+                    Some("../../etc/Ca\u{301}rte \"v2\".png"),
+                    Some("application/x-anything"),
+                    &bytes,
+                ),
+            ],
+        )
         .await;
-    assert_eq!(uploaded.status, StatusCode::CREATED, "{:?}", uploaded.json());
+    assert_eq!(
+        uploaded.status,
+        StatusCode::CREATED,
+        "{:?}",
+        uploaded.json()
+    );
     let attachment = uploaded.json()["attachment"].clone();
     let id = attachment["id"].as_str().unwrap().to_owned();
     assert_eq!(attachment["project_id"], project.as_str());
@@ -326,9 +361,18 @@ async fn round_trip(storage: Storage) {
     assert_eq!(attachment["sha256"], hex_sha256(&bytes));
     let path = format!("/api/projects/{project}/attachments/{id}");
     assert_eq!(uploaded.header("location"), path);
-    assert_eq!(storage.keys().await, BTreeSet::from([format!("{project}/{id}")]));
+    assert_eq!(
+        storage.keys().await,
+        BTreeSet::from([format!("{project}/{id}")])
+    );
 
-    let listed = ada.call(Method::GET, &format!("/api/projects/{project}/attachments"), &[]).await;
+    let listed = ada
+        .call(
+            Method::GET,
+            &format!("/api/projects/{project}/attachments"),
+            &[],
+        )
+        .await;
     assert_eq!(listed.status, StatusCode::OK);
     assert_eq!(listed.json()["data"], json!([attachment]));
 
@@ -340,7 +384,10 @@ async fn round_trip(storage: Storage) {
     assert_eq!(whole.header("etag"), format!("\"{}\"", hex_sha256(&bytes)));
     assert_eq!(whole.header("accept-ranges"), "bytes");
     assert_eq!(whole.header("x-content-type-options"), "nosniff");
-    assert_eq!(whole.header("content-security-policy"), "default-src 'none'; sandbox");
+    assert_eq!(
+        whole.header("content-security-policy"),
+        "default-src 'none'; sandbox"
+    );
     assert_eq!(
         whole.header("content-disposition"),
         "attachment; filename=\"Ca_rte _v2_.png\"; filename*=UTF-8''Ca%CC%81rte%20%22v2%22.png"
@@ -351,25 +398,46 @@ async fn round_trip(storage: Storage) {
     assert!(head.body.is_empty());
     assert_eq!(head.header("content-length"), "300000");
 
-    for (range, start, end) in [("bytes=0-7", 0, 7), ("bytes=299990-", 299_990, 299_999), ("bytes=-5", 299_995, 299_999), ("bytes=100-199", 100, 199)] {
+    for (range, start, end) in [
+        ("bytes=0-7", 0, 7),
+        ("bytes=299990-", 299_990, 299_999),
+        ("bytes=-5", 299_995, 299_999),
+        ("bytes=100-199", 100, 199),
+    ] {
         let part = ada.call(Method::GET, &path, &[("Range", range)]).await;
         assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{range}");
         assert_eq!(part.body.as_ref(), &bytes[start..=end], "{range}");
-        assert_eq!(part.header("content-range"), format!("bytes {start}-{end}/300000"));
+        assert_eq!(
+            part.header("content-range"),
+            format!("bytes {start}-{end}/300000")
+        );
         assert_eq!(part.header("content-length"), (end - start + 1).to_string());
     }
-    let beyond = ada.call(Method::GET, &path, &[("Range", "bytes=300000-")]).await;
+    let beyond = ada
+        .call(Method::GET, &path, &[("Range", "bytes=300000-")])
+        .await;
     assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(beyond.header("content-range"), "bytes */300000");
-    let stale = ada.call(Method::GET, &path, &[("Range", "bytes=0-7"), ("If-Range", "\"other\"")]).await;
+    let stale = ada
+        .call(
+            Method::GET,
+            &path,
+            &[("Range", "bytes=0-7"), ("If-Range", "\"other\"")],
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::OK);
     let etag = whole.header("etag").to_owned();
-    let unchanged = ada.call(Method::GET, &path, &[("If-None-Match", &etag)]).await;
+    let unchanged = ada
+        .call(Method::GET, &path, &[("If-None-Match", &etag)])
+        .await;
     assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
 
     let deleted = ada.call(Method::DELETE, &path, &[]).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    assert!(storage.keys().await.is_empty(), "the bytes left with the row");
+    assert!(
+        storage.keys().await.is_empty(),
+        "the bytes left with the row"
+    );
     let gone = ada.call(Method::GET, &path, &[]).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert_eq!(gone.json()["error"], "Attachment not found");
@@ -377,19 +445,35 @@ async fn round_trip(storage: Storage) {
     // A project's files, and a user's, leave storage with them.
     let second = ada.project().await;
     for _ in 0..3 {
-        let answer = ada.upload(&second, &[("file", Some("a.txt"), Some("text/plain"), b"plain words")]).await;
+        let answer = ada
+            .upload(
+                &second,
+                &[("file", Some("a.txt"), Some("text/plain"), b"plain words")],
+            )
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED);
     }
     assert_eq!(storage.keys().await.len(), 3);
-    let dropped = ada.call(Method::DELETE, &format!("/api/projects/{second}"), &[]).await;
+    let dropped = ada
+        .call(Method::DELETE, &format!("/api/projects/{second}"), &[])
+        .await;
     assert_eq!(dropped.status, StatusCode::NO_CONTENT);
     assert!(
-        eventually(Duration::from_secs(10), async || storage.keys().await.is_empty()).await,
+        eventually(Duration::from_secs(10), async || storage
+            .keys()
+            .await
+            .is_empty())
+        .await,
         "a deleted project's files stay in storage"
     );
     let (bob, bob_id) = Caller::register(&trellis.base, "bob@files.example").await;
     let his = bob.project().await;
-    let answer = bob.upload(&his, &[("file", Some("b.csv"), Some("text/csv"), b"a,b\n1,2\n")]).await;
+    let answer = bob
+        .upload(
+            &his,
+            &[("file", Some("b.csv"), Some("text/csv"), b"a,b\n1,2\n")],
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::CREATED);
     assert_eq!(answer.json()["attachment"]["content_type"], "text/csv");
     database
@@ -399,7 +483,11 @@ async fn round_trip(storage: Storage) {
         .await
         .unwrap();
     assert!(
-        eventually(Duration::from_secs(10), async || storage.keys().await.is_empty()).await,
+        eventually(Duration::from_secs(10), async || storage
+            .keys()
+            .await
+            .is_empty())
+        .await,
         "a deleted user's files stay in storage"
     );
 }
@@ -422,7 +510,10 @@ async fn hostile_uploads_leave_nothing_behind() {
     let trellis = start(
         &database,
         &storage,
-        &[("ATTACHMENT_MAX_BYTES", "1048576"), ("ATTACHMENTS_PER_PROJECT", "3")],
+        &[
+            ("ATTACHMENT_MAX_BYTES", "1048576"),
+            ("ATTACHMENTS_PER_PROJECT", "3"),
+        ],
     )
     .await;
     let (eve, _) = Caller::register(&trellis.base, "eve@files.example").await;
@@ -431,20 +522,42 @@ async fn hostile_uploads_leave_nothing_behind() {
     let uploads = format!("/api/projects/{project}/attachments");
 
     // Over the limit, streamed without a Content-Length: cut off, nothing kept.
-    let over = ada.upload_streamed(&project, png(64), 3 * 1024 * 1024, Duration::ZERO).await;
+    let over = ada
+        .upload_streamed(&project, png(64), 3 * 1024 * 1024, Duration::ZERO)
+        .await;
     if let Ok(over) = &over {
         assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(over.json()["error"], "Payload too large");
     }
     // Over the limit by its declared length: refused before it is read.
-    let declared = ada.upload(&project, &[("file", Some("big.png"), None, &png(2 * 1024 * 1024))]).await;
+    let declared = ada
+        .upload(
+            &project,
+            &[("file", Some("big.png"), None, &png(2 * 1024 * 1024))],
+        )
+        .await;
     assert_eq!(declared.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        declared.header("connection"),
+        "close",
+        "the unread body cannot carry another request"
+    );
     // An executable calling itself a PNG.
-    let lying = ada.upload(&project, &[("file", Some("cat.png"), Some("image/png"), &exe(20_000))]).await;
+    let lying = ada
+        .upload(
+            &project,
+            &[("file", Some("cat.png"), Some("image/png"), &exe(20_000))],
+        )
+        .await;
     assert_eq!(lying.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(lying.json()["error"], "Unsupported content type");
     // Binary with no signature.
-    let binary = ada.upload(&project, &[("file", Some("x.bin"), None, &[0u8, 1, 2, 3, 0, 9])]).await;
+    let binary = ada
+        .upload(
+            &project,
+            &[("file", Some("x.bin"), None, &[0u8, 1, 2, 3, 0, 9])],
+        )
+        .await;
     assert_eq!(binary.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // No file part; not multipart; too many parts; a malformed body; two files.
     let none = ada.upload(&project, &[("other", None, None, b"x")]).await;
@@ -456,12 +569,26 @@ async fn hostile_uploads_leave_nothing_behind() {
         .send_json(&json!({"file": "aGVsbG8="}))
         .await
         .unwrap();
-    assert_eq!(read(response).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        read(response).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     let many: Vec<Part<'_>> = (0..9).map(|_| ("pad", None, None, &b"x"[..])).collect();
-    assert_eq!(ada.upload(&project, &many).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        ada.upload(&project, &many).await.status,
+        StatusCode::BAD_REQUEST
+    );
     let big_field = vec![b'x'; 20_000];
     assert_eq!(
-        ada.upload(&project, &[("pad", None, None, &big_field), ("file", Some("a.txt"), None, b"hi")]).await.status,
+        ada.upload(
+            &project,
+            &[
+                ("pad", None, None, &big_field),
+                ("file", Some("a.txt"), None, b"hi")
+            ]
+        )
+        .await
+        .status,
         StatusCode::BAD_REQUEST
     );
     let response = client()
@@ -472,39 +599,74 @@ async fn hostile_uploads_leave_nothing_behind() {
         .await
         .unwrap();
     let malformed = read(response).await;
-    assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{:?}", malformed.json());
-    let twice = ada.upload(&project, &[("file", Some("a.txt"), None, b"one"), ("file", Some("b.txt"), None, b"two")]).await;
+    assert_eq!(
+        malformed.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        malformed.json()
+    );
+    let twice = ada
+        .upload(
+            &project,
+            &[
+                ("file", Some("a.txt"), None, b"one"),
+                ("file", Some("b.txt"), None, b"two"),
+            ],
+        )
+        .await;
     assert_eq!(twice.status, StatusCode::BAD_REQUEST);
     // Someone else's project, and no project at all, are 404 for every route.
-    let theirs = eve.upload(&project, &[("file", Some("a.txt"), None, b"mine now")]).await;
+    let theirs = eve
+        .upload(&project, &[("file", Some("a.txt"), None, b"mine now")])
+        .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     assert_eq!(theirs.json()["error"], "Project not found");
-    assert_eq!(eve.call(Method::GET, &uploads, &[]).await.status, StatusCode::NOT_FOUND);
-    let nothing_there = ada.upload("not-a-uuid", &[("file", Some("a.txt"), None, b"x")]).await;
+    assert_eq!(
+        eve.call(Method::GET, &uploads, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let nothing_there = ada
+        .upload("not-a-uuid", &[("file", Some("a.txt"), None, b"x")])
+        .await;
     assert_eq!(nothing_there.status, StatusCode::NOT_FOUND);
-    assert!(storage.keys().await.is_empty(), "a refused upload left bytes behind");
+    assert!(
+        storage.keys().await.is_empty(),
+        "a refused upload left bytes behind"
+    );
 
     // The JSON body limit (10 KB) does not apply; the per-project limit does.
     let larger = png(200_000);
     for _ in 0..3 {
-        let answer = ada.upload(&project, &[("file", Some("ok.png"), None, &larger)]).await;
+        let answer = ada
+            .upload(&project, &[("file", Some("ok.png"), None, &larger)])
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED);
     }
-    let fourth = ada.upload(&project, &[("file", Some("no.png"), None, &larger)]).await;
+    let fourth = ada
+        .upload(&project, &[("file", Some("no.png"), None, &larger)])
+        .await;
     assert_eq!(fourth.status, StatusCode::CONFLICT);
     assert_eq!(fourth.json()["error"], "Too many attachments");
     let listed = ada.call(Method::GET, &uploads, &[]).await.json();
     let id = listed["data"][0]["id"].as_str().unwrap();
     let theirs = eve.call(Method::GET, &format!("{uploads}/{id}"), &[]).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
-    assert_eq!(eve.call(Method::DELETE, &format!("{uploads}/{id}"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        eve.call(Method::DELETE, &format!("{uploads}/{id}"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(storage.keys().await.len(), 3);
     // No stray partial files either.
     let partial = storage.dir.as_ref().unwrap().join(".partial");
     let leftovers = std::fs::read_dir(&partial).map_or(0, |dir| dir.count());
     assert_eq!(leftovers, 0, "partial files left in {}", partial.display());
     // The server is still whole.
-    assert_eq!(ada.call(Method::GET, "/api/me", &[]).await.status, StatusCode::OK);
+    assert_eq!(
+        ada.call(Method::GET, "/api/me", &[]).await.status,
+        StatusCode::OK
+    );
 }
 
 /// Kills the process (SIGKILL) while uploads stream and deletes run, starts
@@ -523,30 +685,58 @@ async fn a_killed_process_leaves_store_and_table_in_agreement() {
     let project = ada.project().await;
     let mut kept = Vec::new();
     for n in 0..6 {
-        let answer = ada.upload(&project, &[("file", Some("k.png"), None, &png(50_000 + n))]).await;
+        let answer = ada
+            .upload(&project, &[("file", Some("k.png"), None, &png(50_000 + n))])
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED);
-        kept.push(answer.json()["attachment"]["id"].as_str().unwrap().to_owned());
+        kept.push(
+            answer.json()["attachment"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let uploads: Vec<_> = (0..4)
         .map(|_| ada.upload_streamed(&project, png(64), 8 * 1024 * 1024, Duration::from_millis(5)))
         .collect();
-    let deletes: Vec<_> = kept[..3]
+    let doomed: Vec<String> = kept[..3]
         .iter()
-        .map(|id| ada.call(Method::DELETE, &format!("/api/projects/{project}/attachments/{id}"), &[]))
+        .map(|id| format!("/api/projects/{project}/attachments/{id}"))
+        .collect();
+    let deletes: Vec<_> = doomed
+        .iter()
+        .map(|path| ada.call(Method::DELETE, path, &[]))
         .collect();
     let mut trellis = trellis;
     let killing = async {
         actix_web::rt::time::sleep(Duration::from_millis(400)).await;
         trellis.kill();
     };
-    let (results, _, ()) = futures_util::join!(futures_util::future::join_all(uploads), futures_util::future::join_all(deletes), killing);
-    assert!(results.iter().all(Result::is_err), "every streamed upload was cut by the kill");
+    let (results, _, ()) = futures_util::join!(
+        futures_util::future::join_all(uploads),
+        futures_util::future::join_all(deletes),
+        killing
+    );
+    assert!(
+        results.iter().all(Result::is_err),
+        "every streamed upload was cut by the kill"
+    );
     drop(trellis);
 
     let restarted = start(&database, &storage, &tuning).await;
-    let ada = Caller { base: restarted.base.clone(), token: ada.token };
+    let ada = Caller {
+        base: restarted.base.clone(),
+        token: ada.token,
+    };
     let agree = eventually(Duration::from_secs(20), async || {
-        let listed = ada.call(Method::GET, &format!("/api/projects/{project}/attachments"), &[]).await.json();
+        let listed = ada
+            .call(
+                Method::GET,
+                &format!("/api/projects/{project}/attachments"),
+                &[],
+            )
+            .await
+            .json();
         let rows: BTreeSet<String> = listed["data"]
             .as_array()
             .unwrap()
@@ -557,18 +747,35 @@ async fn a_killed_process_leaves_store_and_table_in_agreement() {
     })
     .await;
     assert!(agree, "store and table disagree after the crash");
-    let listed = ada.call(Method::GET, &format!("/api/projects/{project}/attachments"), &[]).await.json();
+    let listed = ada
+        .call(
+            Method::GET,
+            &format!("/api/projects/{project}/attachments"),
+            &[],
+        )
+        .await
+        .json();
     for attachment in listed["data"].as_array().unwrap() {
         let id = attachment["id"].as_str().unwrap();
-        let bytes = ada.call(Method::GET, &format!("/api/projects/{project}/attachments/{id}"), &[]).await;
+        let bytes = ada
+            .call(
+                Method::GET,
+                &format!("/api/projects/{project}/attachments/{id}"),
+                &[],
+            )
+            .await;
         assert_eq!(bytes.status, StatusCode::OK);
-        assert_eq!(hex_sha256(&bytes.body), attachment["sha256"].as_str().unwrap());
+        assert_eq!(
+            hex_sha256(&bytes.body),
+            attachment["sha256"].as_str().unwrap()
+        );
     }
     let partial = storage.dir.as_ref().unwrap().join(".partial");
     println!(
-        "after SIGKILL: {} attachments listed and stored, {} of 6 kept, partial files: {}",
+        "after SIGKILL: {} rows and {} stored objects agree (6 uploaded, 3 deletes sent, 4 uploads cut by the kill); \
+         partial files of the cut uploads: {} (removed at a start once an hour old)",
         listed["data"].as_array().unwrap().len(),
-        kept.len(),
+        storage.keys().await.len(),
         std::fs::read_dir(&partial).map_or(0, |dir| dir.count())
     );
 }

@@ -17,8 +17,8 @@
 //! [`Clock`]: trellis_ports::Clock
 
 mod accounts;
-mod attachments;
 mod admin;
+mod attachments;
 mod clock;
 mod events;
 mod health;

@@ -24,7 +24,10 @@ pub struct AttachmentView {
     #[schema(example = 48213, minimum = 0)]
     size: u64,
     /// The SHA-256 digest of the bytes, as 64 hex digits (also the download's `ETag`).
-    #[schema(example = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", pattern = "^[0-9a-f]{64}$")]
+    #[schema(
+        example = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        pattern = "^[0-9a-f]{64}$"
+    )]
     sha256: String,
     #[serde(serialize_with = "timestamp::serialize")]
     #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]

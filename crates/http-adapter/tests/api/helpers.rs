@@ -29,9 +29,10 @@ use trellis_ports::{
     Clock, HashError, PasswordHasher, RequestLimiter, StoreHealth, UserRepository, Verification,
 };
 use trellis_services::{
-    AccountsService, AdminUsersService, AttachmentPolicy, AttachmentsService, CursorKey, EventsService, LoginThrottle, ProjectsService,
-    RateLimitPolicy, RateLimits, RefreshKey, ResilientCounters, RevocationList, SessionIssuer,
-    SessionPolicy, SessionsService, StoreHealthService, SystemClock,
+    AccountsService, AdminUsersService, AttachmentPolicy, AttachmentsService, CursorKey,
+    EventsService, LoginThrottle, ProjectsService, RateLimitPolicy, RateLimits, RefreshKey,
+    ResilientCounters, RevocationList, SessionIssuer, SessionPolicy, SessionsService,
+    StoreHealthService, SystemClock,
 };
 
 /// The secret every test token is signed with.

@@ -46,11 +46,17 @@ impl AttachmentConfig {
     pub(super) fn read(source: &Source) -> Result<Self, ConfigError> {
         let max_bytes = source.parse("ATTACHMENT_MAX_BYTES", 26_214_400u64)?;
         if max_bytes == 0 {
-            return Err(ConfigError::new("ATTACHMENT_MAX_BYTES", "must be at least 1"));
+            return Err(ConfigError::new(
+                "ATTACHMENT_MAX_BYTES",
+                "must be at least 1",
+            ));
         }
         let per_project = source.parse("ATTACHMENTS_PER_PROJECT", 100u32)?;
         if per_project == 0 {
-            return Err(ConfigError::new("ATTACHMENTS_PER_PROJECT", "must be at least 1"));
+            return Err(ConfigError::new(
+                "ATTACHMENTS_PER_PROJECT",
+                "must be at least 1",
+            ));
         }
         let types = source
             .get("ATTACHMENT_TYPES")
@@ -65,7 +71,10 @@ impl AttachmentConfig {
             })
             .collect::<Result<BTreeSet<_>, _>>()?;
         if types.is_empty() {
-            return Err(ConfigError::new("ATTACHMENT_TYPES", "must list at least one media type"));
+            return Err(ConfigError::new(
+                "ATTACHMENT_TYPES",
+                "must list at least one media type",
+            ));
         }
         Ok(Self {
             storage_url: source.get("STORAGE_URL").map(str::to_owned),

@@ -73,7 +73,10 @@ impl AttachmentJanitor {
             let orphans: Vec<BlobKey> = keys.into_iter().filter(|k| !named.contains(k)).collect();
             let done = self.delete_all(&orphans).await;
             if !done.is_empty() {
-                tracing::info!(count = done.len(), "removed stored files no attachment names");
+                tracing::info!(
+                    count = done.len(),
+                    "removed stored files no attachment names"
+                );
             }
             removed += done.len() as u64;
         }

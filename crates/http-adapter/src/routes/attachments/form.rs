@@ -121,7 +121,9 @@ pub(super) fn feed(mut file: Field) -> (Upload, impl Future<Output = ()>) {
             .map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
             .or_else(|| d.get_filename().map(str::to_owned))
     });
-    let declared_type = file.content_type().map(|mime| mime.essence_str().to_owned());
+    let declared_type = file
+        .content_type()
+        .map(|mime| mime.essence_str().to_owned());
     let (chunks, received) = mpsc::channel::<Result<Bytes, BoxError>>(IN_FLIGHT);
     let feeding = async move {
         while let Some(chunk) = file.next().await {

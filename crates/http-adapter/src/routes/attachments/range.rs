@@ -79,7 +79,10 @@ mod tests {
         assert_eq!(wanted(Some("bytes=-3"), 10), part(7, 9));
         assert_eq!(wanted(Some("bytes=-30"), 10), part(0, 9));
         assert_eq!(wanted(Some("Bytes = 1-2"), 10), part(1, 2));
-        assert_eq!(wanted(Some("bytes=0-99999999999999999999999"), 10), part(0, 9));
+        assert_eq!(
+            wanted(Some("bytes=0-99999999999999999999999"), 10),
+            part(0, 9)
+        );
     }
 
     #[test]
@@ -89,7 +92,10 @@ mod tests {
         assert_eq!(wanted(Some("bytes=-0"), 10), Wanted::Unsatisfiable);
         assert_eq!(wanted(Some("bytes=0-"), 0), Wanted::Unsatisfiable);
         assert_eq!(wanted(Some("bytes=-5"), 0), Wanted::Unsatisfiable);
-        assert_eq!(wanted(Some("bytes=99999999999999999999-"), 10), Wanted::Unsatisfiable);
+        assert_eq!(
+            wanted(Some("bytes=99999999999999999999-"), 10),
+            Wanted::Unsatisfiable
+        );
     }
 
     #[test]
