@@ -5,7 +5,8 @@
 # `eval "$(bash scripts/moto.sh)"`. If TRELLIS_TEST_S3_ENDPOINT is set and
 # answers, it is kept; otherwise moto is installed in a venv at
 # target/moto-venv (once) and started in the background on a free port,
-# where it keeps running after the tests (its log: target/moto-venv/server.log).
+# where it keeps running after the tests for the next run to reuse (its
+# log: target/moto-venv/server.log).
 # Everything else goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,10 +18,13 @@ fail() { printf 'scripts/moto.sh: %s\n' "$*" >&2; exit 1; }
 answers() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null \
   || python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1" 2>/dev/null; }
 
-if [[ -n "${TRELLIS_TEST_S3_ENDPOINT:-}" ]] && answers "$TRELLIS_TEST_S3_ENDPOINT"; then
-  echo "export TRELLIS_TEST_S3_ENDPOINT=$TRELLIS_TEST_S3_ENDPOINT"
-  exit 0
-fi
+# The endpoint given, or the server an earlier run left running.
+for endpoint in "${TRELLIS_TEST_S3_ENDPOINT:-}" "$(cat "$venv/server.endpoint" 2>/dev/null)"; do
+  if [[ -n "$endpoint" ]] && answers "$endpoint"; then
+    echo "export TRELLIS_TEST_S3_ENDPOINT=$endpoint"
+    exit 0
+  fi
+done
 
 if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
   echo "installing moto[server]==$MOTO_VERSION into $venv" >&2
@@ -34,7 +38,11 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 endpoint="http://127.0.0.1:$port"
 nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$venv/server.log" 2>&1 &
 for _ in $(seq 1 60); do
-  answers "$endpoint" && { echo "export TRELLIS_TEST_S3_ENDPOINT=$endpoint"; exit 0; }
+  if answers "$endpoint"; then
+    echo "$endpoint" >"$venv/server.endpoint"
+    echo "export TRELLIS_TEST_S3_ENDPOINT=$endpoint"
+    exit 0
+  fi
   kill -0 $! 2>/dev/null || break
   sleep 0.5
 done

@@ -72,6 +72,14 @@ async fn blobs_are_files_named_by_their_key_and_partials_go() {
     );
     assert_eq!(files_under(&dir.0.join(".partial")), 0);
 
+    // A body that fails: its partial file goes, the blob stays as it was.
+    let failing = futures_util::stream::iter([
+        Ok(bytes::Bytes::from_static(b"part")),
+        Err("cut off".into()),
+    ]);
+    assert!(blobs.put(key, Box::pin(failing)).await.is_err());
+    assert_eq!(files_under(&dir.0.join(".partial")), 0);
+
     // Cancelled mid-body: the partial file goes with the dropped upload.
     let pending = futures_util::stream::iter([Ok(bytes::Bytes::from_static(b"part"))])
         .chain(futures_util::stream::pending());
