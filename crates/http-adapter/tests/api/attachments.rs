@@ -8,7 +8,10 @@ use serde_json::json;
 
 const BOUNDARY: &str = "api-test-boundary";
 
-fn form(parts: &[(&str, Option<&str>, Option<&str>, &[u8])]) -> Vec<u8> {
+/// One part: name, filename, declared type, bytes.
+type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+fn form(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, filename, kind, bytes) in parts {
         body.extend_from_slice(
