@@ -143,13 +143,24 @@ impl Caller {
     }
 
     async fn call(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.try_call(method, path, headers).await.unwrap()
+    }
+
+    /// [`Self::call`], for a server that may be killed meanwhile.
+    async fn try_call(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, String> {
         let mut request = client()
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token);
         for header in headers {
             request = request.insert_header(*header);
         }
-        read(request.send().await.unwrap()).await
+        let response = request.send().await.map_err(|error| error.to_string())?;
+        Ok(read(response).await)
     }
 
     async fn project(&self) -> String {

@@ -116,3 +116,19 @@ impl PartialSchema for AttachmentUpload {
 }
 
 impl ToSchema for AttachmentUpload {}
+
+/// A file's bytes, as downloaded: any type (the one sniffed at upload).
+#[derive(Debug)]
+pub struct FileBytes;
+
+impl PartialSchema for FileBytes {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for FileBytes {}

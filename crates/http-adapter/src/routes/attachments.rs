@@ -208,12 +208,12 @@ pub(crate) async fn list(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` a client holds: 304 if it is current."),
     ),
     responses(
-        (status = 200, description = "The file.", content_type = "application/octet-stream", body = Vec<u8>, headers(
+        (status = 200, description = "The file, as its `content_type` (any of `ATTACHMENT_TYPES`).", content_type = "*/*", body = bodies::FileBytes, headers(
             ("Content-Disposition" = String, description = "`attachment; filename=\"…\"; filename*=UTF-8''…`."),
             ("ETag" = String, description = "The SHA-256 digest of the bytes, quoted."),
             ("Accept-Ranges" = String, description = "`bytes`."),
         )),
-        (status = 206, description = "The bytes of the range.", content_type = "application/octet-stream", body = Vec<u8>, headers(
+        (status = 206, description = "The bytes of the range, as the file's `content_type`.", content_type = "*/*", body = bodies::FileBytes, headers(
             ("Content-Range" = String, description = "`bytes a-b/size`."),
             ("ETag" = String, description = "The SHA-256 digest of the whole file, quoted."),
         )),

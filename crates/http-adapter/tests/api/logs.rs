@@ -15,10 +15,12 @@ impl Capture {
             .with_max_level(tracing::Level::DEBUG)
             .with_writer(capture.clone())
             .finish();
-        (
-            capture.clone(),
-            tracing::subscriber::set_default(subscriber),
-        )
+        let guard = tracing::subscriber::set_default(subscriber);
+        // A callsite first hit by another test's thread while no subscriber
+        // was listening may have cached "never enabled": ask again, now that
+        // this one listens (else a line is sometimes missing under load).
+        tracing::callsite::rebuild_interest_cache();
+        (capture.clone(), guard)
     }
 
     /// Every line so far, parsed.
