@@ -8,7 +8,7 @@ use actix_multipart::{Field, Multipart};
 use actix_web::{HttpRequest, http::header, web};
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
-use std::future::Future;
+use std::{future::Future, time::Duration};
 use tokio::sync::mpsc;
 use trellis_domain::Violation;
 use trellis_ports::{BoxError, Upload};
@@ -19,6 +19,23 @@ pub(super) const MAX_PARTS: usize = 8;
 pub(super) const MAX_FIELD_BYTES: usize = 16 * 1024;
 /// Chunks in flight between the body and storage.
 const IN_FLIGHT: usize = 4;
+/// Longest wait for the next bytes of a body: a client that sends nothing
+/// for this long has its upload ended (it holds a connection and, for the
+/// file, a partial object).
+const IDLE: Duration = Duration::from_secs(30);
+
+/// The next item of `stream`; [`Stalled`] if none comes within [`IDLE`].
+async fn within_idle<S: futures_util::Stream + Unpin>(
+    stream: &mut S,
+) -> Result<Option<S::Item>, Stalled> {
+    tokio::time::timeout(IDLE, stream.next())
+        .await
+        .map_err(|_| Stalled)
+}
+
+/// No bytes came for [`IDLE`].
+#[derive(Debug)]
+struct Stalled;
 
 /// The body ended in a malformed part, or the client went away.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +97,10 @@ impl Form {
     }
 
     async fn next_part(&mut self) -> Result<Option<Field>, ApiError> {
-        let Some(field) = self.parts.next().await else {
+        let Some(field) = within_idle(&mut self.parts)
+            .await
+            .map_err(|_| unreadable())?
+        else {
             return Ok(None);
         };
         let field = field.map_err(|_| unreadable())?;
@@ -98,7 +118,7 @@ impl Form {
 /// Reads a part that is not the file, refusing one over [`MAX_FIELD_BYTES`].
 async fn skip(mut field: Field) -> Result<(), ApiError> {
     let mut read = 0;
-    while let Some(chunk) = field.next().await {
+    while let Some(chunk) = within_idle(&mut field).await.map_err(|_| unreadable())? {
         read += chunk.map_err(|_| unreadable())?.len();
         if read > MAX_FIELD_BYTES {
             return Err(ApiError::Validation(vec![Violation::new(
@@ -126,8 +146,17 @@ pub(super) fn feed(mut file: Field) -> (Upload, impl Future<Output = ()>) {
         .map(|mime| mime.essence_str().to_owned());
     let (chunks, received) = mpsc::channel::<Result<Bytes, BoxError>>(IN_FLIGHT);
     let feeding = async move {
-        while let Some(chunk) = file.next().await {
-            let chunk = chunk.map_err(|error| BoxError::from(Unreadable(error.to_string())));
+        loop {
+            let chunk = match within_idle(&mut file).await {
+                Ok(Some(chunk)) => {
+                    chunk.map_err(|error| BoxError::from(Unreadable(error.to_string())))
+                }
+                Ok(None) => return,
+                Err(Stalled) => Err(BoxError::from(Unreadable(format!(
+                    "no bytes for {} s",
+                    IDLE.as_secs()
+                )))),
+            };
             let failed = chunk.is_err();
             if chunks.send(chunk).await.is_err() || failed {
                 return;
