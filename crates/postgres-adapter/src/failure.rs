@@ -62,17 +62,27 @@ pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
 pub(crate) fn from_pool(error: PoolError) -> RepositoryError {
     let cause: Box<dyn std::error::Error + Send + Sync> = match error {
         PoolError::Timeout(kind) => Box::new(PoolFailure::Timeout(kind)),
-        PoolError::Backend(error) => match error.as_db_error() {
-            Some(db) => Box::new(DatabaseFailure::of(db)),
-            // Connecting failed before any statement ran (refused, TLS,
-            // unreachable): the driver's words carry no row, and say what
-            // an operator must fix.
-            None => Box::new(ClientFailure::Connect(error.to_string())),
-        },
+        PoolError::Backend(error) => return from_connect(error),
         PoolError::Closed => Box::new(PoolFailure::Closed),
         _ => Box::new(PoolFailure::Other),
     };
     RepositoryError::Unavailable(cause)
+}
+
+/// Failing to open a connection: always worth a retry later.
+pub(crate) fn from_connect(error: tokio_postgres::Error) -> RepositoryError {
+    RepositoryError::Unavailable(match error.as_db_error() {
+        Some(db) => Box::new(DatabaseFailure::of(db)),
+        // Connecting failed before any statement ran (refused, TLS,
+        // unreachable): the driver's words carry no row, and say what
+        // an operator must fix.
+        None => Box::new(ClientFailure::Connect(error.to_string())),
+    })
+}
+
+/// The store was closed.
+pub(crate) fn closed() -> RepositoryError {
+    RepositoryError::Unavailable(Box::new(PoolFailure::Closed))
 }
 
 /// A server error as it may be logged: its SQLSTATE and the names of the

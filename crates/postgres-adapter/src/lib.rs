@@ -30,6 +30,7 @@ mod listener;
 mod migrate;
 mod page;
 mod project;
+mod reads;
 mod session;
 mod settings;
 mod store;

@@ -115,7 +115,7 @@ impl ProjectRepository for PgStore {
     }
 
     async fn find(&self, owner: UserId, id: ProjectId) -> Result<Option<Project>, RepositoryError> {
-        let rows = self.rows(&FIND, &[&id.as_uuid(), &owner.as_uuid()]).await?;
+        let rows = self.read(&FIND, &[&id.as_uuid(), &owner.as_uuid()]).await?;
         rows.first().map(project_from).transpose()
     }
 
@@ -178,7 +178,7 @@ impl ProjectRepository for PgStore {
             vec![&owner, &shown.statuses, &window.limit, &window.offset];
         shown.push_search(&mut params);
         let sql = statement(sort, Kind::Offset, shown.search.is_some());
-        let rows = self.rows(sql, &params).await?;
+        let rows = self.read(sql, &params).await?;
         window.collect(&rows, project_from)
     }
 
@@ -212,7 +212,7 @@ impl ProjectRepository for PgStore {
         ];
         shown.push_search(&mut params);
         let sql = statement(sort, Kind::Keyset, shown.search.is_some());
-        let rows = self.rows(sql, &params).await?;
+        let rows = self.read(sql, &params).await?;
         rows.iter().map(project_from).collect()
     }
 }

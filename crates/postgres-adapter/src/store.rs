@@ -1,6 +1,6 @@
 //! The pool, and the one path every statement takes through it.
 
-use crate::{PgError, PgSettings, failure, tls};
+use crate::{PgError, PgSettings, failure, reads::SharedReads, tls};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
 use std::{
@@ -50,18 +50,32 @@ const PING: Sql = Sql {
 /// that only takes connections from its own shard never wakes another
 /// thread to send a query or read its rows.
 ///
+/// A serving thread's shard of two or more connections also keeps one of
+/// them apart, long-lived, for the single-statement reads that need no
+/// transaction: concurrent reads of that thread share it, and
+/// tokio-postgres pipelines them (see the `reads` module). Not with
+/// prepared statements off: behind a transaction-pooling PgBouncer every
+/// statement takes the pool's path.
+///
 /// Implements [`UserRepository`](trellis_ports::UserRepository),
 /// [`ProjectRepository`](trellis_ports::ProjectRepository),
 /// [`AttachmentRepository`](trellis_ports::AttachmentRepository) and
 /// [`StoreHealth`](trellis_ports::StoreHealth), among others.
 #[derive(Clone)]
 pub struct PgStore {
-    shards: Arc<[Pool]>,
+    shards: Arc<[Shard]>,
     next_worker: Arc<AtomicUsize>,
     connect_timeout: Duration,
     query_timeout: Duration,
     slow_query: Duration,
     prepared_statements: bool,
+}
+
+/// A shard: its pool, and for a serving thread's shard its shared read
+/// connection, if it has one.
+struct Shard {
+    pool: Pool,
+    reads: Option<SharedReads>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -88,7 +102,10 @@ impl PgStore {
     /// [`PgStore::serve_from_this_thread`] gets a shard of its own (the
     /// connections shared out evenly), and every other thread (start-up,
     /// background tasks) shares one more shard of a single connection.
-    /// With fewer connections than workers + 1 the pool is not split.
+    /// With fewer connections than workers + 1 the pool is not split. A
+    /// serving shard of two or more connections keeps one of them for
+    /// shared reads (see [`PgStore`]), so no more than `pool_max`
+    /// connections are ever open.
     pub fn connect_sharded(settings: PgSettings, workers: usize) -> Result<Self, PgError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| PgError::Pool("PgStore::connect needs a Tokio runtime".into()))?;
@@ -102,9 +119,15 @@ impl PgStore {
         };
         let config = client_config(&settings)?;
         let connector = tls::connector(&settings.connection)?;
+        let shared_reads = sizes.len() > 1 && settings.prepared_statements;
         let pools = sizes
             .into_iter()
-            .map(|size| {
+            .enumerate()
+            .map(|(index, size)| {
+                let reads = (shared_reads && index > 0 && size >= 2).then(|| {
+                    SharedReads::new(config.clone(), connector.clone(), settings.connect_timeout)
+                });
+                let size = size - usize::from(reads.is_some());
                 let manager_config = ManagerConfig {
                     recycling_method: RecyclingMethod::Fast,
                 };
@@ -121,7 +144,7 @@ impl PgStore {
                     .build()
                     .map_err(|e| PgError::Pool(e.to_string()))?;
                 runtime.spawn(close_idle(pool.weak(), settings.idle_timeout));
-                Ok(pool)
+                Ok(Shard { pool, reads })
             })
             .collect::<Result<Vec<_>, PgError>>()?;
         Ok(Self {
@@ -138,8 +161,11 @@ impl PgStore {
     /// they are returned, and later calls answer
     /// [`RepositoryError::Unavailable`].
     pub fn close(&self) {
-        for pool in self.shards.iter() {
-            pool.close();
+        for shard in self.shards.iter() {
+            shard.pool.close();
+            if let Some(reads) = &shard.reads {
+                reads.close();
+            }
         }
     }
 
@@ -155,7 +181,7 @@ impl PgStore {
     }
 
     /// The calling thread's shard.
-    fn pool(&self) -> &Pool {
+    fn shard(&self) -> &Shard {
         &self.shards[SHARD.get() % self.shards.len()]
     }
 
@@ -165,7 +191,8 @@ impl PgStore {
     /// statement with its parameter types in a single round trip (what a
     /// transaction-pooling PgBouncer before 1.21 can carry).
     ///
-    /// Every repository call goes through here or [`Self::transaction`]:
+    /// Every repository call goes through here, [`Self::transaction`] or
+    /// [`Self::read`]:
     /// the whole call, waiting for a connection included, is bounded by the
     /// query timeout (a connection that stops answering is dropped, not
     /// returned to the pool); its errors are mapped in [`failure`]; a slow
@@ -207,14 +234,8 @@ impl PgStore {
         // Both ways must run the same statement: preparing would let
         // PostgreSQL infer the type of a parameter missing from the list,
         // sending it unnamed would not.
-        if steps
-            .iter()
-            .any(|(sql, params)| params.len() != sql.types.len())
-        {
-            return Err(failure::unexpected(
-                "statement",
-                "the parameters do not match the declared types",
-            ));
+        for (sql, params) in steps {
+            check_arity(sql, params)?;
         }
         let deadline = tokio::time::Instant::now() + self.query_timeout;
         let client = tokio::time::timeout_at(deadline, self.client())
@@ -256,6 +277,46 @@ impl PgStore {
         }
     }
 
+    /// Runs a single-statement read that needs no transaction and takes no
+    /// lock, as [`PgStore::rows`] does, but on the calling thread's shared
+    /// read connection if its shard has one (see [`PgStore`]), where it is
+    /// pipelined with the thread's other reads.
+    ///
+    /// The same bounds, error mapping and logging hold: the whole call,
+    /// opening the connection included (itself bounded by the connect
+    /// timeout), is bounded by the query timeout; a connection that broke
+    /// or did not answer in time is given up (the reads in flight on it
+    /// end as they may) and the next read opens another.
+    pub(crate) async fn read(
+        &self,
+        sql: &Sql,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, RepositoryError> {
+        let Some(reads) = &self.shard().reads else {
+            return self.rows(sql, params).await;
+        };
+        check_arity(sql, params)?;
+        let deadline = tokio::time::Instant::now() + self.query_timeout;
+        let shared = tokio::time::timeout_at(deadline, reads.connection())
+            .await
+            .map_err(|_| failure::timed_out(self.query_timeout))??;
+        let started = Instant::now();
+        let Ok(result) = tokio::time::timeout_at(deadline, shared.query(sql, params)).await else {
+            reads.broken(&shared);
+            return Err(failure::timed_out(self.query_timeout));
+        };
+        let rows = result.map_err(|error| {
+            // A server error leaves the connection usable; any other
+            // (closed, I/O) does not.
+            if error.as_db_error().is_none() {
+                reads.broken(&shared);
+            }
+            failure::from_query(error)
+        })?;
+        self.log_if_slow(sql, started.elapsed(), rows.len());
+        Ok(rows)
+    }
+
     /// One statement on `client`, prepared (and cached) or unnamed; see
     /// [`PgSettings::prepared_statements`].
     async fn query(
@@ -292,7 +353,7 @@ impl PgStore {
 
     /// A pooled connection.
     pub(crate) async fn client(&self) -> Result<Object, RepositoryError> {
-        self.pool().get().await.map_err(failure::from_pool)
+        self.shard().pool.get().await.map_err(failure::from_pool)
     }
 }
 
@@ -312,12 +373,19 @@ impl StoreHealth for PgStore {
             available: 0,
             waiting: 0,
         };
-        Some(self.shards.iter().fold(empty, |sum, pool| {
-            let status = pool.status();
+        // A shared read connection counts as one more, always available
+        // while open (no request holds it alone).
+        Some(self.shards.iter().fold(empty, |sum, shard| {
+            let status = shard.pool.status();
+            let reads = shard.reads.as_ref().map(SharedReads::is_open);
+            let (kept, open) = (
+                usize::from(reads.is_some()),
+                usize::from(reads == Some(true)),
+            );
             PoolStats {
-                max_size: sum.max_size + status.max_size,
-                size: sum.size + status.size,
-                available: sum.available + status.available,
+                max_size: sum.max_size + status.max_size + kept,
+                size: sum.size + status.size + open,
+                available: sum.available + status.available + open,
                 waiting: sum.waiting + status.waiting,
             }
         }))
@@ -328,6 +396,21 @@ thread_local! {
     /// The shard the calling thread takes connections from: 0, the shared
     /// one, unless [`PgStore::serve_from_this_thread`] said otherwise.
     static SHARD: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Refuses parameters that do not match the statement's declared types in
+/// number. Both ways of running a statement must run the same one:
+/// preparing would let PostgreSQL infer the type of a parameter missing
+/// from the list, sending it unnamed would not.
+fn check_arity(sql: &Sql, params: Params<'_>) -> Result<(), RepositoryError> {
+    if params.len() == sql.types.len() {
+        Ok(())
+    } else {
+        Err(failure::unexpected(
+            "statement",
+            "the parameters do not match the declared types",
+        ))
+    }
 }
 
 /// The row an `INSERT ... RETURNING` always yields.

@@ -110,7 +110,7 @@ impl UserRepository for PgStore {
         &self,
         id: trellis_domain::UserId,
     ) -> Result<Option<User>, RepositoryError> {
-        let rows = self.rows(&BY_ID, &[&id.as_uuid()]).await?;
+        let rows = self.read(&BY_ID, &[&id.as_uuid()]).await?;
         rows.first().map(user_from).transpose()
     }
 
