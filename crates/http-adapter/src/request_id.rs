@@ -13,7 +13,7 @@ use actix_web::{
     http::header::{HeaderName, HeaderValue},
     middleware::Next,
 };
-use std::{cell::Cell, fmt, sync::Arc};
+use std::{fmt, sync::Arc};
 
 /// The header that carries the id, both ways.
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -45,10 +45,14 @@ impl RequestId {
             .unwrap_or_else(Self::generate)
     }
 
-    /// A fresh UUIDv4 from the calling thread's generator (see [`fresh`]).
+    /// A fresh UUIDv4, written on the stack. Its bits come from the
+    /// thread's seeded generator (uuid's `fast-rng`), not from a system call
+    /// per id: a `getrandom` per request was 2.5 % of `/health`'s CPU.
     fn generate() -> Self {
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        Self(Arc::from(&*fresh().hyphenated().encode_lower(&mut text)))
+        Self(Arc::from(
+            &*uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text),
+        ))
     }
 
     /// The id text.
@@ -61,41 +65,6 @@ impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-thread_local! {
-    /// The state of the calling thread's id generator: seeded once from the
-    /// operating system's generator, the first time the thread needs an id.
-    static STATE: Cell<Option<u64>> = const { Cell::new(None) };
-}
-
-/// A random UUIDv4 without a system call: 128 bits of SplitMix64 over a
-/// per-thread state seeded from `getrandom` once (a `getrandom` per request
-/// was 2.5 % of `/health`'s CPU). SplitMix64 is a bijection of its counter,
-/// so a thread repeats no id before 2^63 of them, and threads start at
-/// random points. Request ids only correlate log lines: they need to be
-/// distinct, not unpredictable.
-fn fresh() -> uuid::Uuid {
-    const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-    fn mix(mut z: u64) -> u64 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    STATE.with(|state| {
-        let seed = state
-            .get()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
-        let (first, second) = (
-            seed.wrapping_add(GOLDEN),
-            seed.wrapping_add(GOLDEN.wrapping_mul(2)),
-        );
-        state.set(Some(second));
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&mix(first).to_le_bytes());
-        bytes[8..].copy_from_slice(&mix(second).to_le_bytes());
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
-    })
 }
 
 fn is_sane(id: &str) -> bool {

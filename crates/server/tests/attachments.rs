@@ -142,8 +142,20 @@ impl Caller {
         (caller, body["user"]["id"].as_str().unwrap().to_owned())
     }
 
+    /// Sends a request; one that could not even connect (awc's connector
+    /// sometimes fails a first connection to a restarted server) is tried
+    /// again, a few times.
     async fn call(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
-        self.try_call(method, path, headers).await.unwrap()
+        for _ in 0..5 {
+            match self.try_call(method.clone(), path, headers).await {
+                Ok(answer) => return answer,
+                Err(error) if error.starts_with("Failed to connect") => {
+                    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("{method} {path}: {error}"),
+            }
+        }
+        panic!("{method} {path}: cannot connect")
     }
 
     /// [`Self::call`], for a server that may be killed meanwhile.
