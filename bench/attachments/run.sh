@@ -34,6 +34,7 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 command -v curl >/dev/null && command -v jq >/dev/null && command -v bc >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq bc >/dev/null
@@ -125,16 +126,18 @@ while kill -0 "$uploading" 2>/dev/null; do
   sleep 0.02
 done
 wait "$uploading"
-growth_mb=$(echo "scale=1; ($peak - $rss_before) / 1024" | bc -l)
+growth_mb=$(printf '%.1f' "$(echo "($peak - $rss_before) / 1024" | bc -l)")
 
 say "20 concurrent 10 MB uploads"
 parallel_project=$(new_project)
 start=$(date +%s.%N)
+clients=()
 for n in $(seq 1 20); do
-  curl -fsS -o "$work/parallel-$n.json" -w '%{http_code}\n' -H "Authorization: Bearer $token" \
+  curl -sS -o "$work/parallel-$n.json" -w '%{http_code}\n' -H "Authorization: Bearer $token" \
     -F "file=@$work/10.png;type=image/png" "$base/api/projects/$parallel_project/attachments" >"$work/parallel-$n.code" &
+  clients+=($!)
 done
-wait
+wait "${clients[@]}" || true
 end=$(date +%s.%N)
 created=$(cat "$work"/parallel-*.code | grep -c '^201$' || true)
 parallel_s=$(echo "$end - $start" | bc -l)
