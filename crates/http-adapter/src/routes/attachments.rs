@@ -6,7 +6,7 @@ mod disposition;
 mod form;
 mod range;
 
-use super::{get_or_head, method_not_allowed};
+use super::{get_or_head, method_not_allowed, projects::project_id};
 use crate::conditional::none_match;
 use crate::dto::{AttachmentEnvelope, AttachmentList};
 use crate::json::JsonAnswer;
@@ -44,11 +44,6 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(delete))
             .default_service(method_not_allowed("GET, HEAD, DELETE")),
     );
-}
-
-/// A path's project id; one that is not a UUID names no project.
-fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
-    raw.parse().map_err(|_| ApiError::ProjectNotFound)
 }
 
 /// A path's ids, for the routes of one attachment: anything that names

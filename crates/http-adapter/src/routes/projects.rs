@@ -35,7 +35,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A path id that is not a UUID names no project: 404, like a missing one.
-fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
+pub(super) fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     raw.parse().map_err(|_| ApiError::ProjectNotFound)
 }
 
