@@ -287,7 +287,11 @@ impl fmt::Display for Sha256Digest {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ContentProbe {
+    /// The leading bytes, until there are [`Self::HEAD_BYTES`] of them.
     head: Vec<u8>,
+    /// Once the head is complete: the signature found in it, if any
+    /// (looked for once, not again with every later chunk).
+    signature: Option<Option<&'static str>>,
     /// The bytes of a UTF-8 sequence cut by a chunk's end.
     pending: Vec<u8>,
     not_text: bool,
@@ -299,8 +303,13 @@ impl ContentProbe {
 
     /// The next bytes of the file.
     pub fn feed(&mut self, chunk: &[u8]) {
-        let room = Self::HEAD_BYTES - self.head.len();
-        self.head.extend_from_slice(&chunk[..room.min(chunk.len())]);
+        if self.signature.is_none() {
+            let room = Self::HEAD_BYTES - self.head.len();
+            self.head.extend_from_slice(&chunk[..room.min(chunk.len())]);
+            if self.head.len() == Self::HEAD_BYTES {
+                self.signature = Some(signature(&std::mem::take(&mut self.head)));
+            }
+        }
         if self.not_text {
             return;
         }
@@ -329,11 +338,8 @@ impl ContentProbe {
     /// What the bytes are, if no later byte can change it: a signature was
     /// found (or none can be) and the head is complete.
     pub fn settled(&self) -> Option<MediaType> {
-        if self.head.len() < Self::HEAD_BYTES {
-            return None;
-        }
-        match infer::get(&self.head) {
-            Some(kind) => Some(MediaType(kind.mime_type().to_owned())),
+        match self.signature? {
+            Some(mime) => Some(MediaType(mime.to_owned())),
             None if self.not_text => Some(MediaType(Self::binary())),
             None => None,
         }
@@ -342,8 +348,8 @@ impl ContentProbe {
     /// What the bytes were, once all of them were fed. `declared` is the
     /// type the client said; it counts only to tell CSV from plain text.
     pub fn finish(self, declared: Option<&str>) -> MediaType {
-        if let Some(kind) = infer::get(&self.head) {
-            return MediaType(kind.mime_type().to_owned());
+        if let Some(mime) = self.signature.unwrap_or_else(|| signature(&self.head)) {
+            return MediaType(mime.to_owned());
         }
         if self.not_text || !self.pending.is_empty() {
             return MediaType(Self::binary());
@@ -357,6 +363,11 @@ impl ContentProbe {
     fn binary() -> String {
         MediaType::BINARY.to_owned()
     }
+}
+
+/// The media type of the `infer` signature `head` starts with, if any.
+fn signature(head: &[u8]) -> Option<&'static str> {
+    infer::get(head).map(|kind| kind.mime_type())
 }
 
 #[cfg(test)]
