@@ -25,7 +25,7 @@ use std::{
     },
     time::Duration,
 };
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, NoTls, Row, Socket, Statement, tls::MakeTlsConnect};
 use tokio_postgres_rustls::MakeRustlsConnect;
 use trellis_ports::RepositoryError;
 
@@ -134,19 +134,11 @@ impl SharedReads {
         self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Connects, and drives the connection on the calling thread's runtime.
+    /// Connects, with TLS if configured.
     async fn open(&self) -> Result<Client, tokio_postgres::Error> {
         match &self.tls {
-            Some(tls) => {
-                let (client, connection) = self.config.connect(tls.clone()).await?;
-                tokio::spawn(drive(connection));
-                Ok(client)
-            }
-            None => {
-                let (client, connection) = self.config.connect(NoTls).await?;
-                tokio::spawn(drive(connection));
-                Ok(client)
-            }
+            Some(tls) => connect(&self.config, tls.clone()).await,
+            None => connect(&self.config, NoTls).await,
         }
     }
 }
@@ -177,6 +169,21 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Connects through `tls`, and drives the connection on the calling
+/// thread's runtime.
+async fn connect<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(drive(connection));
+    Ok(client)
 }
 
 /// Runs a connection until it closes (its client is dropped, or the server
