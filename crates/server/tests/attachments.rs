@@ -175,6 +175,16 @@ impl Caller {
         Ok(read(response).await)
     }
 
+    /// `GET` the project's attachments.
+    async fn list(&self, project: &str) -> Answer {
+        self.call(
+            Method::GET,
+            &format!("/api/projects/{project}/attachments"),
+            &[],
+        )
+        .await
+    }
+
     async fn project(&self) -> String {
         let response = client()
             .post(format!("{}/api/projects", self.base))
@@ -389,13 +399,7 @@ async fn round_trip(storage: Storage) {
         BTreeSet::from([format!("{project}/{id}")])
     );
 
-    let listed = ada
-        .call(
-            Method::GET,
-            &format!("/api/projects/{project}/attachments"),
-            &[],
-        )
-        .await;
+    let listed = ada.list(&project).await;
     assert_eq!(listed.status, StatusCode::OK);
     assert_eq!(listed.json()["data"], json!([attachment]));
 
@@ -752,14 +756,7 @@ async fn a_killed_process_leaves_store_and_table_in_agreement() {
         token: ada.token,
     };
     let agree = eventually(Duration::from_secs(20), async || {
-        let listed = ada
-            .call(
-                Method::GET,
-                &format!("/api/projects/{project}/attachments"),
-                &[],
-            )
-            .await
-            .json();
+        let listed = ada.list(&project).await.json();
         let rows: BTreeSet<String> = listed["data"]
             .as_array()
             .unwrap()
@@ -770,14 +767,7 @@ async fn a_killed_process_leaves_store_and_table_in_agreement() {
     })
     .await;
     assert!(agree, "store and table disagree after the crash");
-    let listed = ada
-        .call(
-            Method::GET,
-            &format!("/api/projects/{project}/attachments"),
-            &[],
-        )
-        .await
-        .json();
+    let listed = ada.list(&project).await.json();
     for attachment in listed["data"].as_array().unwrap() {
         let id = attachment["id"].as_str().unwrap();
         let bytes = ada

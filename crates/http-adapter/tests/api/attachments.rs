@@ -2,11 +2,9 @@
 //! blobs: the contract's answers, headers and limits. (The real binary on
 //! PostgreSQL, local files and S3, and a crash, are in the server's tests.)
 
-use crate::helpers::{ATTACHMENT_MAX_BYTES, spawn};
+use crate::helpers::{ATTACHMENT_MAX_BYTES, FORM_BOUNDARY, spawn};
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
-
-const BOUNDARY: &str = "api-test-boundary";
 
 /// One part: name, filename, declared type, bytes.
 type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
@@ -15,7 +13,8 @@ fn form(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, filename, kind, bytes) in parts {
         body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+            format!("--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"")
+                .as_bytes(),
         );
         if let Some(filename) = filename {
             body.extend_from_slice(format!("; filename=\"{filename}\"").as_bytes());
@@ -28,12 +27,12 @@ fn form(parts: &[Part<'_>]) -> Vec<u8> {
         body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n");
     }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body.extend_from_slice(format!("--{FORM_BOUNDARY}--\r\n").as_bytes());
     body
 }
 
 fn form_type() -> String {
-    format!("multipart/form-data; boundary={BOUNDARY}")
+    format!("multipart/form-data; boundary={FORM_BOUNDARY}")
 }
 
 fn png(len: usize) -> Vec<u8> {
@@ -53,11 +52,9 @@ async fn an_upload_round_trips_with_the_contract_headers() {
     );
     let text = "name,city\nAda,London\n";
     let created = app
-        .raw(
-            Method::POST,
+        .upload(
             &uploads,
-            Some(&ada.token),
-            &form_type(),
+            &ada.token,
             form(&[(
                 "file",
                 Some("C:\\\\people\\\\list.csv"),
@@ -111,21 +108,17 @@ async fn limits_and_types_are_enforced_and_close_the_connection() {
     );
     let too_big = png(ATTACHMENT_MAX_BYTES as usize + 1);
     let over = app
-        .raw(
-            Method::POST,
+        .upload(
             &uploads,
-            Some(&ada.token),
-            &form_type(),
+            &ada.token,
             form(&[("file", None, None, &too_big)]),
         )
         .await;
     over.error(413, "Payload too large");
     let zip = app
-        .raw(
-            Method::POST,
+        .upload(
             &uploads,
-            Some(&ada.token),
-            &form_type(),
+            &ada.token,
             form(&[(
                 "file",
                 Some("a.zip"),
@@ -145,33 +138,23 @@ async fn limits_and_types_are_enforced_and_close_the_connection() {
         .await;
     json_body.error(415, "Unsupported content type");
     let missing = app
-        .raw(
-            Method::POST,
-            &uploads,
-            Some(&ada.token),
-            &form_type(),
-            form(&[("note", None, None, b"hi")]),
-        )
+        .upload(&uploads, &ada.token, form(&[("note", None, None, b"hi")]))
         .await;
     missing.error(400, "Validation failed");
     assert_eq!(missing.json()["details"], json!(["file: is required"]));
     for _ in 0..3 {
-        app.raw(
-            Method::POST,
+        app.upload(
             &uploads,
-            Some(&ada.token),
-            &form_type(),
+            &ada.token,
             form(&[("file", None, None, &png(20_000))]),
         )
         .await
         .ok(201);
     }
     let full = app
-        .raw(
-            Method::POST,
+        .upload(
             &uploads,
-            Some(&ada.token),
-            &form_type(),
+            &ada.token,
             form(&[("file", None, None, &png(10))]),
         )
         .await;
@@ -198,11 +181,9 @@ async fn ranges_answer_206_and_416() {
         project["id"].as_str().unwrap()
     );
     let created = app
-        .raw(
-            Method::POST,
+        .upload(
             &uploads,
-            Some(&ada.token),
-            &form_type(),
+            &ada.token,
             form(&[("file", Some("t.txt"), None, b"0123456789")]),
         )
         .await

@@ -41,6 +41,8 @@ pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// The largest body the test app accepts (the production default).
 pub const BODY_LIMIT: usize = 10 * 1024;
+/// The boundary of the multipart bodies [`TestApp::upload`] sends.
+pub const FORM_BOUNDARY: &str = "api-test-boundary";
 /// The largest attachment the test app accepts.
 pub const ATTACHMENT_MAX_BYTES: u64 = 256 * 1024;
 /// "Today" for the test app: deadlines must be after it.
@@ -404,6 +406,14 @@ where
             request = request.insert_header(("authorization", format!("Bearer {token}")));
         }
         self.call(request).await
+    }
+
+    /// `POST` of a `multipart/form-data` body (parts separated by
+    /// [`FORM_BOUNDARY`]) to `path` as the holder of `token`.
+    pub async fn upload(&self, path: &str, token: &str, form: Vec<u8>) -> Reply {
+        let content_type = format!("multipart/form-data; boundary={FORM_BOUNDARY}");
+        self.raw(Method::POST, path, Some(token), &content_type, form)
+            .await
     }
 
     /// `POST /api/register`.
