@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the pure-CPU work on Trellis's busiest request paths:
-//! verifying a bearer token (every authenticated request), rendering a page
+//! verifying a bearer token (every authenticated request; first and again),
+//! rendering a page
 //! of 20 projects (`GET /api/projects`), and reading and validating a project
 //! body (`POST /api/projects`).
 //!
@@ -35,6 +36,18 @@ fn jwt_verify(bencher: Bencher) {
         .expect("a token is issued");
     assert!(keys.verify(&token).is_ok(), "the token must verify");
     bencher.bench_local(|| keys.verify(black_box(&token)));
+}
+
+/// `AuthUser`'s work for a token this thread verified before: a lookup
+/// and the expiry check.
+#[divan::bench]
+fn jwt_remembered(bencher: Bencher) {
+    let keys = TokenKeys::new(SECRET, Duration::from_secs(24 * 3600));
+    let token = keys
+        .issue(&user(), SessionId::generate(), OffsetDateTime::now_utc())
+        .expect("a token is issued");
+    assert!(keys.actor(&token).is_ok(), "the token must verify");
+    bencher.bench_local(|| keys.actor(black_box(&token)));
 }
 
 /// The body of `GET /api/projects?limit=20`: 20 full projects and the page

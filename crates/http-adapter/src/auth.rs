@@ -6,6 +6,9 @@
 //! tokens of either service verify in the other with the same secret.
 //! Verification accepts HS256 only, requires `exp`, and allows **no
 //! leeway**: a token is refused from the second its `exp` names.
+//! Each serving thread remembers the tokens it verified ([`verified`]).
+
+mod verified;
 
 use crate::{ApiError, AppState};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
@@ -16,6 +19,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 use trellis_domain::{Role, SessionId, User, UserId};
 use trellis_ports::Actor;
+use verified::{Verified, VerifiedTokens};
 
 /// What a token says about its bearer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +83,7 @@ struct Keys {
     decoding: DecodingKey,
     validation: Validation,
     lifetime: Duration,
+    verified: VerifiedTokens,
 }
 
 impl fmt::Debug for TokenKeys {
@@ -101,6 +106,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             lifetime,
+            verified: VerifiedTokens::default(),
         }))
     }
 
@@ -144,6 +150,32 @@ impl TokenKeys {
         }
         Ok(claims)
     }
+
+    /// The caller `token` authenticates if it is genuine and unexpired, as
+    /// [`verify`](Self::verify) judges it; a token this thread verified
+    /// before is only checked for expiry again.
+    pub fn actor(&self, token: &str) -> Result<Actor, TokenError> {
+        let verified = &self.0.verified;
+        if let Some(known) = verified.get(token) {
+            // As the verification does: expired once `exp` is past.
+            let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX);
+            if known.exp < now {
+                verified.forget(token);
+                return Err(TokenError::Expired);
+            }
+            return Ok(known.actor);
+        }
+        let claims = self.verify(token)?;
+        let actor = claims.actor();
+        verified.remember(
+            token,
+            Verified {
+                actor,
+                exp: claims.exp,
+            },
+        );
+        Ok(actor)
+    }
 }
 
 /// The authenticated caller of a route: `Authorization: Bearer <token>`.
@@ -169,7 +201,7 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
-    let actor = state.tokens.verify(token)?.actor();
+    let actor = state.tokens.actor(token)?;
     if actor
         .session
         .is_some_and(|session| state.revocations.is_revoked(session))
@@ -310,6 +342,47 @@ mod tests {
         ] {
             assert_eq!(keys().verify(&token), Err(TokenError::Invalid), "{token}");
         }
+    }
+
+    #[test]
+    fn remembered_tokens_still_expire_and_stay_with_their_keys() {
+        let user = user(Role::User);
+        let keys = keys();
+        let token = keys
+            .issue(&user, SessionId::generate(), OffsetDateTime::now_utc())
+            .unwrap();
+        let actor = keys.actor(&token).unwrap();
+        assert_eq!(keys.actor(&token), Ok(actor), "remembered");
+        assert_eq!(keys.0.verified.len(), 1);
+        // Other keys (another secret) remember nothing of these.
+        let other = TokenKeys::new(
+            b"another-secret-entirely-32-bytes!!",
+            Duration::from_secs(60),
+        );
+        assert_eq!(other.actor(&token), Err(TokenError::Invalid));
+        // A remembered token whose `exp` has passed is refused, and forgotten.
+        let past = OffsetDateTime::now_utc().unix_timestamp() - 1;
+        keys.0
+            .verified
+            .remember(&token, Verified { actor, exp: past });
+        assert_eq!(keys.actor(&token), Err(TokenError::Expired));
+        assert_eq!(keys.0.verified.len(), 0);
+    }
+
+    #[test]
+    fn a_thread_remembers_a_bounded_number_of_tokens() {
+        let keys = keys();
+        let user = user(Role::User);
+        let start = OffsetDateTime::now_utc();
+        for n in 0..=verified::REMEMBERED {
+            let at = start - Duration::from_secs(n as u64);
+            let token = keys.issue(&user, SessionId::generate(), at).unwrap();
+            keys.actor(&token).unwrap();
+        }
+        assert!(keys.0.verified.len() <= verified::REMEMBERED);
+        // Refused tokens are never remembered.
+        assert_eq!(keys.actor("garbage"), Err(TokenError::Invalid));
+        assert!(keys.0.verified.get("garbage").is_none());
     }
 
     #[test]
