@@ -7,10 +7,11 @@ pub use budget::Budget;
 pub use deadline::Deadline;
 
 use crate::{ProjectId, Timestamp, UserId, Violation};
+use serde::Serialize;
 use std::{fmt, str::FromStr};
 
-/// A project's name: trimmed, 1 to 200 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A project's name: trimmed, 1 to 200 characters. Serializes as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProjectName(String);
 
 impl ProjectName {
@@ -40,8 +41,9 @@ impl ProjectName {
     }
 }
 
-/// Free text about a project: trimmed, at most 5000 characters, may be empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Free text about a project: trimmed, at most 5000 characters, may be
+/// empty. Serializes as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Description(String);
 
 impl Description {

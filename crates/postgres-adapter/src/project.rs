@@ -340,9 +340,10 @@ impl<'a> NewRow<'a> {
 }
 
 pub(crate) fn project_from(row: &Row) -> Result<Project, RepositoryError> {
-    let name: String = row.try_get("name").map_err(failure::from_query)?;
-    let description: Option<String> = row.try_get("description").map_err(failure::from_query)?;
-    let status: String = row.try_get("status").map_err(failure::from_query)?;
+    // Text is read in place (`&str`) and copied once, into the domain value.
+    let name: &str = row.try_get("name").map_err(failure::from_query)?;
+    let description: Option<&str> = row.try_get("description").map_err(failure::from_query)?;
+    let status: &str = row.try_get("status").map_err(failure::from_query)?;
     let budget: Option<i64> = row.try_get("budget_cents").map_err(failure::from_query)?;
     let deadline: Option<Date> = row.try_get("deadline").map_err(failure::from_query)?;
     let id: Uuid = row.try_get("id").map_err(failure::from_query)?;
@@ -350,9 +351,9 @@ pub(crate) fn project_from(row: &Row) -> Result<Project, RepositoryError> {
     Ok(Project {
         id: id.into(),
         user_id: user_id.into(),
-        name: ProjectName::parse(&name).map_err(|e| failure::unexpected("name", e))?,
+        name: ProjectName::parse(name).map_err(|e| failure::unexpected("name", e))?,
         description: description
-            .map(|d| Description::parse(&d))
+            .map(Description::parse)
             .transpose()
             .map_err(|e| failure::unexpected("description", e))?,
         status: status

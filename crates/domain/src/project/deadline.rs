@@ -1,5 +1,6 @@
 //! When a project is due.
 
+use serde::{Serialize, Serializer};
 use std::fmt;
 use time::{
     Date, OffsetDateTime, format_description::well_known::Rfc3339, macros::format_description,
@@ -51,6 +52,13 @@ impl Deadline {
     /// The date.
     pub fn date(self) -> Date {
         self.0
+    }
+}
+
+/// As its [`Display`](fmt::Display) text, `2027-01-31`.
+impl Serialize for Deadline {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -22,7 +22,8 @@ pub(crate) use fields::status as status_schema;
 
 use serde::{Serialize, Serializer};
 use trellis_domain::{
-    Budget, Draft, Project, ProjectId, ProjectPatch, Timestamp, UserId, Violation,
+    Budget, Deadline, Description, Draft, Project, ProjectId, ProjectName, ProjectPatch, Timestamp,
+    UserId, Violation,
 };
 use utoipa::ToSchema;
 
@@ -69,6 +70,7 @@ impl FromFields for ProjectUpdateBody {
 }
 
 /// A project as clients see it.
+// The domain values themselves, moved in, not copied: a page renders 20.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Project)]
 pub struct ProjectView {
@@ -77,17 +79,17 @@ pub struct ProjectView {
     /// The owner.
     #[schema(value_type = String, format = Uuid)]
     user_id: UserId,
-    #[schema(example = "Apollo")]
-    name: String,
-    #[schema(example = "Landing on the moon")]
-    description: Option<String>,
+    #[schema(value_type = String, example = "Apollo")]
+    name: ProjectName,
+    #[schema(value_type = Option<String>, example = "Landing on the moon")]
+    description: Option<Description>,
     #[schema(schema_with = fields::status)]
     status: &'static str,
     #[serde(serialize_with = "serialize_budget")]
     #[schema(schema_with = fields::budget_or_null)]
     budget: Option<Budget>,
-    #[schema(format = Date, example = "2027-01-31")]
-    deadline: Option<String>,
+    #[schema(value_type = Option<String>, format = Date, example = "2027-01-31")]
+    deadline: Option<Deadline>,
     #[serde(serialize_with = "timestamp::serialize")]
     #[schema(value_type = String, format = DateTime, example = "2026-11-23T10:00:00.123456Z")]
     created_at: Timestamp,
@@ -101,11 +103,11 @@ impl From<Project> for ProjectView {
         Self {
             id: project.id,
             user_id: project.user_id,
-            name: project.name.as_str().to_owned(),
-            description: project.description.map(|d| d.as_str().to_owned()),
+            name: project.name,
+            description: project.description,
             status: project.status.as_str(),
             budget: project.budget,
-            deadline: project.deadline.map(|d| d.to_string()),
+            deadline: project.deadline,
             created_at: project.created_at,
             updated_at: project.updated_at,
         }
