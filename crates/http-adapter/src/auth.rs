@@ -6,7 +6,8 @@
 //! tokens of either service verify in the other with the same secret.
 //! Verification accepts HS256 only, requires `exp`, and allows **no
 //! leeway**: a token is refused from the second its `exp` names.
-//! Each serving thread remembers the tokens it verified ([`verified`]).
+//! Each serving thread remembers the tokens it verified (see
+//! [`TokenKeys::actor`]).
 
 mod verified;
 
