@@ -66,6 +66,12 @@ pub trait EventFeed: Send + Sync + 'static {
     /// another follows every reconnection, so that nothing committed while
     /// the feed was down is missed.
     fn subscribe(&self) -> BoxStream<'static, EventNotice>;
+
+    /// Whether this instance has streams open. A feed may stop hearing of
+    /// commits while it has none; when it hears again, its next notice is
+    /// [`EventNotice::Resync`], so that what committed meanwhile is read
+    /// from the log. Ignored by default.
+    fn watch(&self, _streams_open: bool) {}
 }
 
 /// Single-use tickets that open one stream: kept as digests, for a short

@@ -42,7 +42,7 @@ pub mod testkit;
 
 pub use connection::{ConnectionString, InvalidSslMode, SslMode};
 pub use error::PgError;
-pub use listener::{EVENT_COMMITTED, Heard, PgListener, SESSION_ENDED};
+pub use listener::{EVENT_COMMITTED, Heard, Listen, PgListener, SESSION_ENDED};
 pub use migrate::migrate;
 pub use settings::PgSettings;
 pub use store::PgStore;

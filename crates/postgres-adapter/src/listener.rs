@@ -6,14 +6,20 @@
 //! Notifications carry ids only, and one sent while the listener is
 //! reconnecting is lost: every (re)connection is announced as
 //! [`Heard::Reconnected`], after which each subscriber rebuilds what it
-//! keeps from the tables.
+//! keeps from the tables. A channel may be listened on only while it is
+//! wanted ([`Listen::WhileWanted`]); it too is announced as reconnected
+//! whenever listening on it starts again.
 
 use crate::{ConnectionString, PgError, tls};
 use futures_util::{
     StreamExt,
     stream::{self, BoxStream},
 };
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 use tokio::{
     sync::{broadcast, watch},
     task::JoinHandle,
@@ -36,6 +42,18 @@ const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// When the listener listens on a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    /// From the start, always.
+    Always,
+    /// While [`PgListener::want`] says so (not at the start).
+    WhileWanted,
+}
+
+/// The channels to listen on now.
+type Wanted = watch::Sender<BTreeSet<&'static str>>;
+
 /// What the listener hears on a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Heard {
@@ -50,18 +68,19 @@ pub enum Heard {
 #[derive(Debug)]
 pub struct PgListener {
     channels: Arc<HashMap<&'static str, broadcast::Sender<Heard>>>,
+    wanted: Arc<Wanted>,
     stop: watch::Sender<bool>,
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl PgListener {
-    /// Listens on `channels` over its own connection to `connection`,
-    /// giving up on a connection attempt after `connect_timeout`. Must be
-    /// called within a Tokio runtime.
+    /// Listens on `channels`, each as its [`Listen`] says, over its own
+    /// connection to `connection`, giving up on a connection attempt after
+    /// `connect_timeout`. Must be called within a Tokio runtime.
     pub fn start(
         connection: &ConnectionString,
         connect_timeout: Duration,
-        channels: &[&'static str],
+        channels: &[(&'static str, Listen)],
     ) -> Result<Self, PgError> {
         let mut config = connection.driver_config();
         config
@@ -74,21 +93,33 @@ impl PgListener {
         let senders: Arc<HashMap<_, _>> = Arc::new(
             channels
                 .iter()
-                .map(|channel| (*channel, broadcast::channel(BACKLOG).0))
+                .map(|(channel, _)| (*channel, broadcast::channel(BACKLOG).0))
                 .collect(),
         );
+        let wanted = Arc::new(Wanted::new(
+            channels
+                .iter()
+                .filter(|(_, listen)| *listen == Listen::Always)
+                .map(|(channel, _)| *channel)
+                .collect(),
+        ));
+        let channels = Channels {
+            heard: Arc::clone(&senders),
+            wanted: Arc::clone(&wanted),
+        };
         let (stop, stopped) = watch::channel(false);
         let task = match tls::connector(connection)? {
-            Some(tls) => tokio::spawn(keep_listening(config, tls, Arc::clone(&senders), stopped)),
+            Some(tls) => tokio::spawn(keep_listening(config, tls, channels, stopped)),
             None => tokio::spawn(keep_listening(
                 config,
                 tokio_postgres::NoTls,
-                Arc::clone(&senders),
+                channels,
                 stopped,
             )),
         };
         Ok(Self {
             channels: senders,
+            wanted,
             stop,
             task: std::sync::Mutex::new(Some(task)),
         })
@@ -108,6 +139,21 @@ impl PgListener {
             }
         })
         .boxed()
+    }
+
+    /// Starts or stops listening on `channel`, one of those given at start
+    /// (anything else is ignored).
+    pub fn want(&self, channel: &'static str, wanted: bool) {
+        if !self.channels.contains_key(channel) {
+            return;
+        }
+        self.wanted.send_if_modified(|channels| {
+            if wanted {
+                channels.insert(channel)
+            } else {
+                channels.remove(channel)
+            }
+        });
     }
 
     /// Stops listening and closes the connection.
@@ -161,6 +207,18 @@ impl EventFeed for PgListener {
             .chain(notices)
             .boxed()
     }
+
+    /// Commits are heard of only while this instance has streams open.
+    fn watch(&self, streams_open: bool) {
+        self.want(EVENT_COMMITTED, streams_open);
+    }
+}
+
+/// What the listening task serves: each channel's subscribers, and which
+/// channels to listen on.
+struct Channels {
+    heard: Arc<HashMap<&'static str, broadcast::Sender<Heard>>>,
+    wanted: Arc<Wanted>,
 }
 
 /// Connects, listens, forwards; on any loss, waits and does it again. One
@@ -168,7 +226,7 @@ impl EventFeed for PgListener {
 async fn keep_listening<T>(
     config: tokio_postgres::Config,
     tls: T,
-    channels: Arc<HashMap<&'static str, broadcast::Sender<Heard>>>,
+    channels: Channels,
     mut stopped: watch::Receiver<bool>,
 ) where
     T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
@@ -207,11 +265,7 @@ struct Lost {
 }
 
 /// One connection's life, until it is lost.
-async fn listen_once<T>(
-    config: &tokio_postgres::Config,
-    tls: T,
-    channels: &HashMap<&'static str, broadcast::Sender<Heard>>,
-) -> Lost
+async fn listen_once<T>(config: &tokio_postgres::Config, tls: T, channels: &Channels) -> Lost
 where
     T: MakeTlsConnect<Socket> + Send + 'static,
     T::Stream: Send + 'static,
@@ -227,6 +281,7 @@ where
         Err(error) => return never(crate::failure::describe(&error)),
     };
     let forward: HashMap<String, broadcast::Sender<Heard>> = channels
+        .heard
         .iter()
         .map(|(channel, sender)| ((*channel).to_owned(), sender.clone()))
         .collect();
@@ -245,15 +300,15 @@ where
         }
         "the connection closed".to_owned()
     });
-    for channel in channels.keys() {
-        // The channel names are this crate's constants, never input.
-        if let Err(error) = client.batch_execute(&format!("LISTEN {channel}")).await {
-            driver.abort();
-            return never(crate::failure::describe(&error));
-        }
+    let mut wants = channels.wanted.subscribe();
+    let mut listened = BTreeSet::new();
+    let wanted = wants.borrow_and_update().clone();
+    if let Err(cause) = relisten(&client, &mut listened, &wanted).await {
+        driver.abort();
+        return never(cause);
     }
-    tracing::info!(channels = channels.len(), "database listener connected");
-    for sender in channels.values() {
+    tracing::info!(channels = listened.len(), "database listener connected");
+    for sender in channels.heard.values() {
         let _ = sender.send(Heard::Reconnected);
     }
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -268,10 +323,52 @@ where
                     break "the connection stopped answering".to_owned();
                 }
             }
+            Ok(()) = wants.changed() => {
+                let wanted = wants.borrow_and_update().clone();
+                let before = listened.clone();
+                if let Err(cause) = relisten(&client, &mut listened, &wanted).await {
+                    driver.abort();
+                    break cause;
+                }
+                // Notices sent while a channel was not listened on are lost.
+                for channel in listened.difference(&before) {
+                    if let Some(sender) = channels.heard.get(channel) {
+                        let _ = sender.send(Heard::Reconnected);
+                    }
+                }
+            }
         }
     };
     Lost {
         connected: true,
         cause,
     }
+}
+
+/// Listens on the channels of `wanted` not in `listened`, stops on those
+/// of `listened` not in `wanted`, and records each as it is done.
+async fn relisten(
+    client: &tokio_postgres::Client,
+    listened: &mut BTreeSet<&'static str>,
+    wanted: &BTreeSet<&'static str>,
+) -> Result<(), String> {
+    let start: Vec<_> = wanted.difference(listened).copied().collect();
+    let end: Vec<_> = listened.difference(wanted).copied().collect();
+    for (command, channel) in start
+        .into_iter()
+        .map(|channel| ("LISTEN", channel))
+        .chain(end.into_iter().map(|channel| ("UNLISTEN", channel)))
+    {
+        // The channel names are this crate's constants, never input.
+        client
+            .batch_execute(&format!("{command} {channel}"))
+            .await
+            .map_err(|error| crate::failure::describe(&error))?;
+        if command == "LISTEN" {
+            listened.insert(channel);
+        } else {
+            listened.remove(channel);
+        }
+    }
+    Ok(())
 }

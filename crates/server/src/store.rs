@@ -8,7 +8,8 @@ use trellis_ports::{
     SessionRepository, StoreHealth, TicketRepository, UserRepository,
 };
 use trellis_postgres::{
-    ConnectionString, EVENT_COMMITTED, PgError, PgListener, PgSettings, PgStore, SESSION_ENDED,
+    ConnectionString, EVENT_COMMITTED, Listen, PgError, PgListener, PgSettings, PgStore,
+    SESSION_ENDED,
 };
 
 /// One store, seen through each port it implements.
@@ -138,7 +139,11 @@ impl Store {
                 let listener = Arc::new(PgListener::start(
                     listen,
                     connect_timeout,
-                    &[SESSION_ENDED, EVENT_COMMITTED],
+                    // Commits only while this instance has streams open.
+                    &[
+                        (SESSION_ENDED, Listen::Always),
+                        (EVENT_COMMITTED, Listen::WhileWanted),
+                    ],
                 )?);
                 Ok(Feeds {
                     revocations: listener.clone(),

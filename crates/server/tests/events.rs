@@ -210,6 +210,23 @@ async fn streams_resume_after_an_id_and_resync_past_retention() {
 }
 
 #[actix_web::test]
+async fn a_stream_opened_on_an_idle_instance_gets_every_write_from_its_first() {
+    let database = TestDatabase::create().await;
+    let (a, b) = two_instances(&database, &[]).await;
+    let token = sign_up(&a, "ada@example.com").await;
+    // No stream is open on B, so B does not listen for commits: it starts
+    // as this stream opens, while A already writes.
+    let mut on_b = streams::sse(b.addr(), &token, &[]).await.unwrap();
+    for n in 0..20 {
+        create(&a, &token, &format!("burst {n}")).await;
+    }
+    for n in 0..20 {
+        let event = on_b.next(SOON).await.data();
+        assert_eq!(event["project"]["name"], format!("burst {n}"));
+    }
+}
+
+#[actix_web::test]
 async fn a_killed_listener_connection_loses_no_event() {
     let database = TestDatabase::create().await;
     let (a, b) = two_instances(&database, &[]).await;

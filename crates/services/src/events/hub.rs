@@ -17,6 +17,7 @@ use tokio::sync::{
     Mutex, Notify,
     broadcast::{self, error::RecvError},
     mpsc::{self, error::TrySendError},
+    watch,
 };
 use trellis_domain::{Event, EventId, SessionId, UserId};
 use trellis_ports::{EventFeed, EventLog, EventNotice, RepositoryError, Revocations, StreamEnd};
@@ -107,6 +108,9 @@ pub(crate) struct Hub {
     log: Arc<dyn EventLog>,
     revocations: Arc<dyn Revocations>,
     owners: Mutex<HashMap<UserId, Owner>>,
+    /// Whether any stream is open (or closed since the last prune): what
+    /// the feed is told to [`watch`](EventFeed::watch).
+    watching: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -121,6 +125,7 @@ impl Hub {
             log,
             revocations,
             owners: Mutex::default(),
+            watching: watch::Sender::new(false),
         }
     }
 
@@ -135,6 +140,11 @@ impl Hub {
         session: Option<SessionId>,
     ) -> Result<Joined, RepositoryError> {
         let mut owners = self.owners.lock().await;
+        // A feed that starts watching now resyncs once it hears again, and
+        // the resync reads after the position read below: nothing that
+        // commits in between is missed.
+        self.watching
+            .send_if_modified(|open| !std::mem::replace(open, true));
         if let Some(known) = owners.get_mut(&owner) {
             known.subscribers.retain(|s| !s.events.is_closed());
             if known.subscribers.is_empty() {
@@ -176,6 +186,8 @@ impl Hub {
         stop: impl Future<Output = ()>,
     ) {
         let mut notices = feed.subscribe();
+        let mut watching = self.watching.subscribe();
+        feed.watch(*watching.borrow_and_update());
         let mut retry = tokio::time::interval(RETRY);
         let mut prune = tokio::time::interval(PRUNE);
         let (mut stale, mut endings_open) = (false, true);
@@ -196,6 +208,7 @@ impl Hub {
                     stale = !self.catch_up(if resync { None } else { Some(&batch) }).await;
                 }
                 _ = retry.tick(), if stale => stale = !self.catch_up(None).await,
+                Ok(()) = watching.changed() => feed.watch(*watching.borrow_and_update()),
                 ended = endings.recv(), if endings_open => match ended {
                     Ok(session) => self.end_sessions(|ended| ended == session).await,
                     Err(RecvError::Lagged(_)) => {
@@ -271,12 +284,17 @@ impl Hub {
         }
     }
 
-    /// Forgets the streams that have gone, and owners without any.
+    /// Forgets the streams that have gone, and owners without any; with
+    /// none left, the feed may stop watching.
     async fn prune(&self) {
         let mut owners = self.owners.lock().await;
         owners.retain(|_, known| {
             known.subscribers.retain(|s| !s.events.is_closed());
             !known.subscribers.is_empty()
         });
+        if owners.is_empty() {
+            self.watching
+                .send_if_modified(|open| std::mem::replace(open, false));
+        }
     }
 }
