@@ -4,21 +4,24 @@
 # clock, 999 Hz, call graphs) while wrk -t1 -c32 loads it, then writes the flat profile (self
 # time by symbol, shares of at least 0.5 %) to OUT/<route>.txt. See docs/PERFORMANCE.md.
 #
-#   bench/profile.sh [--binary PATH] [--out DIR] [--duration SECONDS]
+#   bench/profile.sh [--binary PATH] [--label NAME] [--out DIR] [--duration SECONDS]
 #
-# Defaults: target/release/trellis (built if missing), bench/profile/, 10 s per route.
+# Defaults: target/release/trellis (built if missing), labelled with the checkout's
+# commit (name another build's binary with --label), bench/profile/, 10 s per route.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 binary=${CARGO_TARGET_DIR:-$repo/target}/release/trellis
 out=$repo/bench/profile
 duration=10
+label=$(git rev-parse --short HEAD)
 while (($#)); do
   case "$1" in
     --binary) binary=$(realpath "${2:?--binary needs a path}"); shift 2 ;;
+    --label) label=${2:?--label needs a name}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --duration) duration=${2:?--duration needs a number of seconds}; shift 2 ;;
-    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 done
 
@@ -68,7 +71,7 @@ profile() { # name path script
   perf record -q -e cpu-clock -F 999 -g -p "$pid" -o "$work/$name.data" -- sleep "$duration" 2>/dev/null
   wait "$load"
   {
-    echo "# $name: wrk -t1 -c32 -d${duration}s $path on $(git rev-parse --short HEAD), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "# $name: wrk -t1 -c32 -d${duration}s $path on $label, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
     grep -E 'Requests/sec' "$work/$name.wrk"
     perf report -i "$work/$name.data" --no-children -g none --stdio --sort dso,sym --percent-limit 0.5 \
       2>/dev/null | grep -E '^ +[0-9]' | sed 's/ \+$//'
