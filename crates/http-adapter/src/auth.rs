@@ -5,7 +5,7 @@
 //! (`sub` and `id` both the user id, `email`, `role`, `iat`, `exp`), so
 //! tokens of either service verify in the other with the same secret.
 //! Verification accepts HS256 only, requires `exp`, and allows **no
-//! leeway**: a token is refused from the second its `exp` names.
+//! leeway**: a token is refused once the second its `exp` names is past.
 //! Each serving thread remembers the tokens it verified (see
 //! [`TokenKeys::actor`]).
 
