@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# What a create costs as PostgreSQL's commits allow: serves the release binary on a fresh
+# database, signs up OWNERS users, and loads POST /api/projects (bench/wrk/create.lua's body)
+# with their tokens in turn, wrk -t1 -c32; prints req/s, errors and the CPU per request of the
+# server and of PostgreSQL. --trigger changes the events trigger on that scratch database only,
+# to measure what its advisory lock and its NOTIFY cost (streams of that database are then
+# wrong: an experiment, never a setting). See docs/PERFORMANCE.md.
+#
+#   bench/create-owners.sh [--owners N] [--trigger shipped|no-notify|no-lock] [--duration SECONDS]
+#
+# Defaults: 1 owner, the shipped trigger, 8 s after a 2 s warm-up. no-lock drops the NOTIFY too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+owners=1
+trigger=shipped
+duration=8
+while (($#)); do
+  case "$1" in
+    --owners) owners=${2:?--owners needs a number}; shift 2 ;;
+    --trigger) trigger=${2:?--trigger needs a variant}; shift 2 ;;
+    --duration) duration=${2:?--duration needs a number of seconds}; shift 2 ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+done
+[[ $owners =~ ^[1-9][0-9]*$ && $duration =~ ^[1-9][0-9]*$ ]] || { echo "--owners and --duration take whole numbers" >&2; exit 2; }
+case $trigger in shipped | no-notify | no-lock) ;; *) echo "unknown --trigger $trigger" >&2; exit 2 ;; esac
+for tool in wrk jq psql; do command -v $tool >/dev/null || { echo "needs $tool (bench/run.sh installs it)" >&2; exit 2; }; done
+binary=${CARGO_TARGET_DIR:-$PWD/target}/release/trellis
+[[ -x $binary ]] || cargo build --release --quiet -p trellis-server
+
+pg=postgres://postgres@127.0.0.1:5432
+db="trellis_owners_$$"
+work=$(mktemp -d "${TMPDIR:-/tmp}/trellis-owners.XXXXXX")
+pid=""
+cleanup() {
+  [[ -n $pid ]] && { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+  psql -q -X "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql -q -X "$pg/postgres" -c "CREATE DATABASE $db"
+port=$((30000 + $$ % 20000))
+(cd "$work" && exec env -i PATH="$PATH" APP_ENV=development DATABASE_URL="$pg/$db" HOST=127.0.0.1 \
+  PORT=$port RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 BCRYPT_COST=10 \
+  RUST_LOG=warn LOG_FORMAT=json JWT_SECRET=trellis-owners-secret-of-at-least-32-bytes \
+  "$binary") >"$work/server.log" 2>&1 &
+pid=$!
+base=http://127.0.0.1:$port
+for _ in $(seq 1 100); do curl -fsS "$base/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+
+# The variants: the migration's own function, without the lines named.
+if [[ $trigger != shipped ]]; then
+  drop="pg_notify"
+  [[ $trigger == no-lock ]] && drop="pg_notify|pg_advisory_xact_lock"
+  sed -n '/^CREATE FUNCTION trellis_project_event/,/^\$\$;/p' migrations/V4__events.sql |
+    sed 's/^CREATE FUNCTION/CREATE OR REPLACE FUNCTION/' | grep -Ev "PERFORM ($drop)\(" |
+    psql -q -X -v ON_ERROR_STOP=1 "$pg/$db" >/dev/null
+fi
+
+{
+  echo 'tokens = {'
+  for n in $(seq 1 "$owners"); do
+    curl -fsS -X POST "$base/api/register" -H 'Content-Type: application/json' \
+      -d "{\"email\":\"owner$n@bench.example\",\"password\":\"owners-password\",\"full_name\":\"Owner $n\"}" |
+      jq '.token' | sed 's/$/,/'
+  done
+  echo '}'
+  cat <<'LUA'
+dofile("bench/wrk/create.lua")
+local turn = 0
+request = function()
+  turn = turn % #tokens + 1
+  wrk.headers["Authorization"] = "Bearer " .. tokens[turn]
+  return wrk.format()
+end
+LUA
+} >"$work/owners.lua"
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+postgres_ticks() { # every live postgres process
+  local sum=0 p
+  for p in $(pgrep -u postgres); do sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$sum"
+}
+wrk -t1 -c32 -d2s -s "$work/owners.lua" "$base/api/projects" >/dev/null
+before=$(ticks) pg_before=$(postgres_ticks)
+line=$(wrk -t1 -c32 -d"${duration}s" -s "$work/owners.lua" "$base/api/projects" | grep '^BENCH')
+after=$(ticks) pg_after=$(postgres_ticks)
+awk -v line="$line" -v t=$((after - before)) -v p=$((pg_after - pg_before)) -v hz="$(getconf CLK_TCK)" \
+  -v owners="$owners" -v trigger="$trigger" 'BEGIN {
+    n = split(line, kv, /[ =]/); for (i = 2; i < n; i += 2) f[kv[i]] = kv[i + 1]
+    printf "create, %d owner(s), trigger %s: %.0f req/s, errors %d / %d, Trellis %.1f µs/req, PostgreSQL %.1f µs/req, p99 %.2f ms\n",
+      owners, trigger, f["requests"] / (f["duration_us"] / 1e6), f["status_errors"], f["socket_errors"],
+      t / hz / f["requests"] * 1e6, p / hz / f["requests"] * 1e6, f["p99_us"] / 1000 }'
