@@ -28,26 +28,9 @@ for tool in wrk jq psql; do command -v $tool >/dev/null || { echo "needs $tool (
 binary=${CARGO_TARGET_DIR:-$PWD/target}/release/trellis
 [[ -x $binary ]] || cargo build --release --quiet -p trellis-server
 
-pg=postgres://postgres@127.0.0.1:5432
-db="trellis_owners_$$"
-work=$(mktemp -d "${TMPDIR:-/tmp}/trellis-owners.XXXXXX")
-pid=""
-cleanup() {
-  [[ -n $pid ]] && { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
-  psql -q -X "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-psql -q -X "$pg/postgres" -c "CREATE DATABASE $db"
-port=$((30000 + $$ % 20000))
-(cd "$work" && exec env -i PATH="$PATH" APP_ENV=development DATABASE_URL="$pg/$db" HOST=127.0.0.1 \
-  PORT=$port RATE_LIMIT_MAX=0 AUTH_RATE_LIMIT_MAX=0 LOGIN_FAILURES_MAX=0 BCRYPT_COST=10 \
-  RUST_LOG=warn LOG_FORMAT=json JWT_SECRET=trellis-owners-secret-of-at-least-32-bytes \
-  "$binary") >"$work/server.log" 2>&1 &
-pid=$!
-base=http://127.0.0.1:$port
-for _ in $(seq 1 100); do curl -fsS "$base/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+# shellcheck source=bench/scratch.sh
+source bench/scratch.sh
+scratch_serve owners "$binary"
 
 # The variants: the migration's own function, without the lines named.
 if [[ $trigger != shipped ]]; then
