@@ -1,8 +1,7 @@
 //! Micro-benchmarks of the pure-CPU work on Trellis's busiest request paths:
 //! verifying a bearer token (every authenticated request; first and again),
-//! rendering a page
-//! of 20 projects (`GET /api/projects`), and reading and validating a project
-//! body (`POST /api/projects`).
+//! rendering a page of 20 projects (`GET /api/projects`), and reading and
+//! validating a project body (`POST /api/projects`).
 //!
 //! ```sh
 //! cargo bench -p trellis-http --bench hot_paths

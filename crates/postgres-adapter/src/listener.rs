@@ -308,6 +308,7 @@ where
         return never(cause);
     }
     tracing::info!(channels = listened.len(), "database listener connected");
+    // Every channel, listened on or not: nothing was heard before now.
     for sender in channels.heard.values() {
         let _ = sender.send(Heard::Reconnected);
     }
@@ -325,15 +326,18 @@ where
             }
             Ok(()) = wants.changed() => {
                 let wanted = wants.borrow_and_update().clone();
-                let before = listened.clone();
-                if let Err(cause) = relisten(&client, &mut listened, &wanted).await {
-                    driver.abort();
-                    break cause;
-                }
-                // Notices sent while a channel was not listened on are lost.
-                for channel in listened.difference(&before) {
-                    if let Some(sender) = channels.heard.get(channel) {
-                        let _ = sender.send(Heard::Reconnected);
+                match relisten(&client, &mut listened, &wanted).await {
+                    // Notices sent while a channel was not listened on are lost.
+                    Ok(started) => {
+                        for channel in started {
+                            if let Some(sender) = channels.heard.get(channel) {
+                                let _ = sender.send(Heard::Reconnected);
+                            }
+                        }
+                    }
+                    Err(cause) => {
+                        driver.abort();
+                        break cause;
                     }
                 }
             }
@@ -345,30 +349,32 @@ where
     }
 }
 
-/// Listens on the channels of `wanted` not in `listened`, stops on those
-/// of `listened` not in `wanted`, and records each as it is done.
+/// Makes the connection listen on the channels of `wanted`, not on the
+/// others of `listened`, recording each change in `listened` as it is
+/// made; the channels it started to listen on.
 async fn relisten(
     client: &tokio_postgres::Client,
     listened: &mut BTreeSet<&'static str>,
     wanted: &BTreeSet<&'static str>,
-) -> Result<(), String> {
-    let start: Vec<_> = wanted.difference(listened).copied().collect();
-    let end: Vec<_> = listened.difference(wanted).copied().collect();
-    for (command, channel) in start
-        .into_iter()
-        .map(|channel| ("LISTEN", channel))
-        .chain(end.into_iter().map(|channel| ("UNLISTEN", channel)))
+) -> Result<Vec<&'static str>, String> {
+    let started: Vec<_> = wanted.difference(listened).copied().collect();
+    let stopped: Vec<_> = listened.difference(wanted).copied().collect();
+    for (listen, channel) in started
+        .iter()
+        .map(|channel| (true, *channel))
+        .chain(stopped.into_iter().map(|channel| (false, channel)))
     {
+        let command = if listen { "LISTEN" } else { "UNLISTEN" };
         // The channel names are this crate's constants, never input.
         client
             .batch_execute(&format!("{command} {channel}"))
             .await
             .map_err(|error| crate::failure::describe(&error))?;
-        if command == "LISTEN" {
+        if listen {
             listened.insert(channel);
         } else {
             listened.remove(channel);
         }
     }
-    Ok(())
+    Ok(started)
 }
