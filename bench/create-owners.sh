@@ -60,19 +60,15 @@ end
 LUA
 } >"$work/owners.lua"
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
-postgres_ticks() { # every live postgres process
-  local sum=0 p
-  for p in $(pgrep -u postgres); do sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
-  echo "$sum"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
 wrk -t1 -c32 -d2s -s "$work/owners.lua" "$base/api/projects" >/dev/null
-before=$(ticks) pg_before=$(postgres_ticks)
+before=$(process_ticks "$pid") pg_before=$(postgres_ticks)
 line=$(wrk -t1 -c32 -d"${duration}s" -s "$work/owners.lua" "$base/api/projects" | grep '^BENCH')
-after=$(ticks) pg_after=$(postgres_ticks)
-awk -v line="$line" -v t=$((after - before)) -v p=$((pg_after - pg_before)) -v hz="$(getconf CLK_TCK)" \
-  -v owners="$owners" -v trigger="$trigger" 'BEGIN {
-    n = split(line, kv, /[ =]/); for (i = 2; i < n; i += 2) f[kv[i]] = kv[i + 1]
+after=$(process_ticks "$pid") pg_after=$(postgres_ticks)
+awk -v n="$(field requests "$line")" -v us="$(field duration_us "$line")" \
+  -v status="$(field status_errors "$line")" -v socket="$(field socket_errors "$line")" \
+  -v p99="$(field p99_us "$line")" -v t=$((after - before)) -v p=$((pg_after - pg_before)) \
+  -v hz="$clock_ticks" -v owners="$owners" -v trigger="$trigger" 'BEGIN {
     printf "create, %d owner(s), trigger %s: %.0f req/s, errors %d / %d, Trellis %.1f µs/req, PostgreSQL %.1f µs/req, p99 %.2f ms\n",
-      owners, trigger, f["requests"] / (f["duration_us"] / 1e6), f["status_errors"], f["socket_errors"],
-      t / hz / f["requests"] * 1e6, p / hz / f["requests"] * 1e6, f["p99_us"] / 1000 }'
+      owners, trigger, n / (us / 1e6), status, socket, t / hz / n * 1e6, p / hz / n * 1e6, p99 / 1000 }'

@@ -171,32 +171,9 @@ use head
 database=${databases[head]}
 
 # --- Measuring the server -------------------------------------------------------
-clock_ticks=$(getconf CLK_TCK)
-# Sets `fields` to the fields of /proc/PID/stat after the command name
-# (fields[11], fields[12]: utime, stime; fields[13], fields[14]: what its
-# waited-for children used); fails if the process is gone.
-stat_fields() { # pid
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  read -r -a fields <<<"$stat"
-}
-cpu_ticks() { # utime + stime of the server, in clock ticks
-  stat_fields "$server_pid"
-  echo $((fields[11] + fields[12]))
-}
-# utime + stime of every live PostgreSQL process (the server's backends among
-# them), plus the postmaster's cutime + cstime: what its exited children used.
-postgres_ticks() {
-  local pid total=0 postmaster
-  postmaster=$(pgrep -o -x postgres)
-  for pid in $(pgrep -x postgres); do
-    stat_fields "$pid" || continue
-    total=$((total + fields[11] + fields[12]))
-    [[ $pid == "$postmaster" ]] && total=$((total + fields[13] + fields[14]))
-  done
-  echo "$total"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
+cpu_ticks() { process_ticks "$server_pid"; } # the server's
 thread_ticks() { # "thread name<TAB>utime + stime ticks" for each thread of the server
   local task
   for task in /proc/"$server_pid"/task/*; do
@@ -240,8 +217,6 @@ wrk_run() { # clients seconds script path token [log] -> "BENCH ..." line
   [[ -n $bearer ]] && args+=(-H "Authorization: Bearer $bearer")
   wrk "${args[@]}" "$base$path" | tee "$log" | grep '^BENCH '
 }
-
-field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $2"; }
 
 record() { # name clients bench-line cpu-ticks rss-kb [postgres-cpu-ticks]
   local name=$1 clients=$2 line=$3 ticks=$4 rss=$5 pg_ticks=${6:-0}
