@@ -735,15 +735,13 @@ async fn a_killed_process_leaves_store_and_table_in_agreement() {
         .map(|path| ada.call(Method::DELETE, path, &[]))
         .collect();
     let mut trellis = trellis;
+    // The deletes are answered before the kill: only the uploads are cut.
     let killing = async {
+        futures_util::future::join_all(deletes).await;
         actix_web::rt::time::sleep(Duration::from_millis(400)).await;
         trellis.kill();
     };
-    let (results, _, ()) = futures_util::join!(
-        futures_util::future::join_all(uploads),
-        futures_util::future::join_all(deletes),
-        killing
-    );
+    let (results, ()) = futures_util::join!(futures_util::future::join_all(uploads), killing);
     assert!(
         results.iter().all(Result::is_err),
         "every streamed upload was cut by the kill"
