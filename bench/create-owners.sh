@@ -3,12 +3,13 @@
 # database, signs up OWNERS users, and loads POST /api/projects (bench/wrk/create.lua's body)
 # with their tokens in turn, wrk -t1 -c32; prints req/s, errors and the CPU per request of the
 # server and of PostgreSQL. --trigger changes the events trigger on that scratch database only,
-# to measure what its advisory lock and its NOTIFY cost (streams of that database are then
-# wrong: an experiment, never a setting). See docs/PERFORMANCE.md.
+# to measure what its advisory lock costs (no-lock: one owner's events may then commit out of id
+# order) and what the NOTIFY it made before migration V7 cost (notify-in-trigger: V4's function;
+# the server announces as well): an experiment, never a setting. See docs/PERFORMANCE.md.
 #
-#   bench/create-owners.sh [--owners N] [--trigger shipped|no-notify|no-lock] [--duration SECONDS]
+#   bench/create-owners.sh [--owners N] [--trigger shipped|no-lock|notify-in-trigger] [--duration SECONDS]
 #
-# Defaults: 1 owner, the shipped trigger, 8 s after a 2 s warm-up. no-lock drops the NOTIFY too.
+# Defaults: 1 owner, the shipped trigger, 8 s after a 2 s warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 owners=1
@@ -23,7 +24,7 @@ while (($#)); do
   esac
 done
 [[ $owners =~ ^[1-9][0-9]*$ && $duration =~ ^[1-9][0-9]*$ ]] || { echo "--owners and --duration take whole numbers" >&2; exit 2; }
-case $trigger in shipped | no-notify | no-lock) ;; *) echo "unknown --trigger $trigger" >&2; exit 2 ;; esac
+case $trigger in shipped | no-lock | notify-in-trigger) ;; *) echo "unknown --trigger $trigger" >&2; exit 2 ;; esac
 for tool in wrk jq psql; do command -v $tool >/dev/null || { echo "needs $tool (bench/run.sh installs it)" >&2; exit 2; }; done
 binary=${CARGO_TARGET_DIR:-$PWD/target}/release/trellis
 [[ -x $binary ]] || cargo build --release --quiet -p trellis-server
@@ -32,39 +33,29 @@ binary=${CARGO_TARGET_DIR:-$PWD/target}/release/trellis
 source bench/scratch.sh
 scratch_serve owners "$binary"
 
-# The variants: the migration's own function, without the lines named.
-if [[ $trigger != shipped ]]; then
-  drop="pg_notify"
-  [[ $trigger == no-lock ]] && drop="pg_notify|pg_advisory_xact_lock"
-  sed -n '/^CREATE FUNCTION trellis_project_event/,/^\$\$;/p' migrations/V4__events.sql |
-    sed 's/^CREATE FUNCTION/CREATE OR REPLACE FUNCTION/' | grep -Ev "PERFORM ($drop)\(" |
+# The variants: a migration's own function, without the lock for no-lock.
+variant() { # migration [lines to drop]
+  sed -n '/^CREATE.* FUNCTION trellis_project_event/,/^\$\$;/p' "$1" |
+    sed 's/^CREATE FUNCTION/CREATE OR REPLACE FUNCTION/' | grep -Ev "${2:-^-- }" |
     psql -q -X -v ON_ERROR_STOP=1 "$pg/$db" >/dev/null
-fi
+}
+case $trigger in
+  no-lock) variant migrations/V7__events_announced_after_commit.sql 'PERFORM pg_advisory_xact_lock\(' ;;
+  notify-in-trigger) variant migrations/V4__events.sql ;;
+esac
 
-{
-  echo 'tokens = {'
-  for n in $(seq 1 "$owners"); do
-    curl -fsS -X POST "$base/api/register" -H 'Content-Type: application/json' \
-      -d "{\"email\":\"owner$n@bench.example\",\"password\":\"owners-password\",\"full_name\":\"Owner $n\"}" |
-      jq '.token' | sed 's/$/,/'
-  done
-  echo '}'
-  cat <<'LUA'
-dofile("bench/wrk/create.lua")
-local turn = 0
-request = function()
-  turn = turn % #tokens + 1
-  wrk.headers["Authorization"] = "Bearer " .. tokens[turn]
-  return wrk.format()
-end
-LUA
-} >"$work/owners.lua"
+for n in $(seq 1 "$owners"); do
+  curl -fsS -X POST "$base/api/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"owner$n@bench.example\",\"password\":\"owners-password\",\"full_name\":\"Owner $n\"}" |
+    jq -r '.token'
+done >"$work/owners.tokens"
+export OWNER_TOKENS=$work/owners.tokens
 
 # shellcheck source=bench/measure.sh
 source bench/measure.sh
-wrk -t1 -c32 -d2s -s "$work/owners.lua" "$base/api/projects" >/dev/null
+wrk -t1 -c32 -d2s -s bench/wrk/owners.lua "$base/api/projects" >/dev/null
 before=$(process_ticks "$pid") pg_before=$(postgres_ticks)
-line=$(wrk -t1 -c32 -d"${duration}s" -s "$work/owners.lua" "$base/api/projects" | grep '^BENCH')
+line=$(wrk -t1 -c32 -d"${duration}s" -s bench/wrk/owners.lua "$base/api/projects" | grep '^BENCH')
 after=$(process_ticks "$pid") pg_after=$(postgres_ticks)
 awk -v n="$(field requests "$line")" -v us="$(field duration_us "$line")" \
   -v status="$(field status_errors "$line")" -v socket="$(field socket_errors "$line")" \

@@ -153,6 +153,11 @@ seed() { # name
     token[$name:$user]=$(jq -r .token <<<"$answer")
     uid[$name:$user]=$(jq -r .user.id <<<"$answer")
   done
+  # The owners of create-32-owners, one token per line (bench/wrk/owners.lua).
+  seq 1 32 | xargs -P 8 -I{} curl -fsS -X POST "${bases[$name]}/api/register" \
+    -H 'Content-Type: application/json' \
+    -d "{\"email\":\"owner{}@bench.example\",\"password\":\"$password\",\"full_name\":\"Owner {}\"}" |
+    jq -r .token >"$work/run-$name/owners.tokens"
   psql -q -X "$pg_url_base/${databases[$name]}" -v ON_ERROR_STOP=1 \
     -v small=small@bench.example -v big=big@bench.example \
     -v writer=writer@bench.example -v mixer=mixer@bench.example -f bench/seed.sql >/dev/null
@@ -215,7 +220,7 @@ wrk_run() { # clients seconds script path token [log] -> "BENCH ..." line
   local clients=$1 seconds=$2 script=$3 path=$4 bearer=$5 log=${6:-/dev/null} args
   args=(-t1 "-c$clients" "-d${seconds}s" --timeout 30s -s "$script")
   [[ -n $bearer ]] && args+=(-H "Authorization: Bearer $bearer")
-  wrk "${args[@]}" "$base$path" | tee "$log" | grep '^BENCH '
+  OWNER_TOKENS="$work/run-$server/owners.tokens" wrk "${args[@]}" "$base$path" | tee "$log" | grep '^BENCH '
 }
 
 record() { # name clients bench-line cpu-ticks rss-kb [postgres-cpu-ticks]
@@ -307,6 +312,7 @@ scenario list-10k-page1 32 bench/wrk/report.lua "/api/projects?limit=20" big
 scenario list-10k-page400 32 bench/wrk/report.lua "/api/projects?limit=20&page=400" big
 both get 32 bench/wrk/get.lua /api/projects small
 both create 32 bench/wrk/create.lua /api/projects writer
+both create-32-owners 32 bench/wrk/owners.lua /api/projects ""
 scenario patch 32 bench/wrk/patch.lua /api/projects writer
 # The bcrypt ceiling, measured just before the login scenario so that both
 # see the machine in the same state.

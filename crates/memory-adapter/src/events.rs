@@ -51,9 +51,7 @@ impl InMemoryStore {
             at,
         });
         // No subscriber is no one to tell.
-        let _ = self
-            .event_notices
-            .send(EventNotice::Committed { id, owner });
+        let _ = self.event_notices.send(EventNotice::Committed { owner });
     }
 }
 

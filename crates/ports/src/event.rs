@@ -48,10 +48,9 @@ pub trait EventLog: Send + Sync + 'static {
 /// A notice of the [`EventFeed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventNotice {
-    /// This event of this owner was committed, on some instance.
+    /// An event of this owner was committed, on some instance: read the
+    /// [`EventLog`] after what was delivered to the owner's streams.
     Committed {
-        /// The event.
-        id: EventId,
         /// Whose it is.
         owner: UserId,
     },
@@ -60,7 +59,12 @@ pub enum EventNotice {
     Resync,
 }
 
-/// Tells every instance, as they commit, which events were written.
+/// Tells every instance, as they commit, whose events were written.
+///
+/// A feed may miss a notice without reconnecting (one instance's notice of
+/// its own commit, sent after the commit, is lost if the instance stops in
+/// between): its subscriber also reads the [`EventLog`] after what it
+/// delivered at an interval of its own.
 pub trait EventFeed: Send + Sync + 'static {
     /// The notices from now on. The first is [`EventNotice::Resync`], and
     /// another follows every reconnection, so that nothing committed while

@@ -1,6 +1,7 @@
 //! Events, in `events`: written by a trigger on `projects` in the change's
-//! own transaction (migration V4), which also notifies `trellis_event` at
-//! commit (see [`listener`](crate::listener)). Stream tickets, in
+//! own transaction (migrations V4 and V7), and announced on `trellis_event`
+//! after the commit by the instance that wrote them (see the `announce`
+//! module and [`listener`](crate::listener)). Stream tickets, in
 //! `event_tickets`.
 
 use crate::{PgStore, failure, project::project_from, session::count, store::Sql};

@@ -158,6 +158,9 @@ impl IdempotencyKeys for PgStore {
             .chain([&key as _, &token.0 as _])
             .collect();
         let rows = self.rows(&CREATE_CLAIMED, &params).await?;
+        if !rows.is_empty() {
+            self.committed(owner);
+        }
         rows.first().map(project_from).transpose()
     }
 

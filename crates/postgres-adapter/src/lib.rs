@@ -20,6 +20,7 @@
 //! [`StoreHealth`]: trellis_ports::StoreHealth
 //! [`RepositoryError`]: trellis_ports::RepositoryError
 
+mod announce;
 mod attachment;
 mod connection;
 mod error;

@@ -32,7 +32,8 @@ use trellis_ports::{EventFeed, EventNotice, RevocationFeed, RevocationNotice, Re
 
 /// The channel the sessions trigger (migration V2) notifies.
 pub const SESSION_ENDED: &str = "trellis_session_ended";
-/// The channel the events trigger (migration V4) notifies: `"<id> <owner>"`.
+/// The channel each instance notifies after its project writes commit
+/// (the `announce` module): the owner's id.
 pub const EVENT_COMMITTED: &str = "trellis_event";
 
 /// Notices kept for a subscriber that falls behind, before it must resync.
@@ -194,13 +195,9 @@ impl EventFeed for PgListener {
         let notices = self.hear(EVENT_COMMITTED).filter_map(|heard| async move {
             match heard {
                 Heard::Reconnected => Some(EventNotice::Resync),
-                Heard::Notice(payload) => {
-                    let (id, owner) = payload.split_once(' ')?;
-                    Some(EventNotice::Committed {
-                        id: id.parse().ok()?,
-                        owner: owner.parse().ok()?,
-                    })
-                }
+                Heard::Notice(owner) => Some(EventNotice::Committed {
+                    owner: owner.parse().ok()?,
+                }),
             }
         });
         stream::once(async { EventNotice::Resync })

@@ -111,6 +111,7 @@ impl ProjectRepository for PgStore {
     async fn create(&self, owner: UserId, project: NewProject) -> Result<Project, RepositoryError> {
         let row = NewRow::of(owner, &project);
         let rows = self.rows(&INSERT, &row.params()).await?;
+        self.committed(owner);
         inserted(&rows).and_then(project_from)
     }
 
@@ -149,7 +150,7 @@ impl ProjectRepository for PgStore {
                 ],
             )
             .await?;
-        written(&rows, project_from)
+        self.announced(owner, written(&rows, project_from))
     }
 
     async fn delete(
@@ -161,7 +162,7 @@ impl ProjectRepository for PgStore {
         let rows = self
             .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid(), &expected])
             .await?;
-        written(&rows, |_| Ok(()))
+        self.announced(owner, written(&rows, |_| Ok(())))
     }
 
     async fn page(
@@ -288,6 +289,20 @@ fn written<T>(
     match id {
         Some(_) => decode(row).map(Written::Done),
         None => Ok(Written::Stale),
+    }
+}
+
+impl PgStore {
+    /// `written`, announced as a commit of `owner`'s if it was done.
+    fn announced<T>(
+        &self,
+        owner: UserId,
+        written: Result<Written<T>, RepositoryError>,
+    ) -> Result<Written<T>, RepositoryError> {
+        if let Ok(Written::Done(_)) = &written {
+            self.committed(owner);
+        }
+        written
     }
 }
 

@@ -1,6 +1,6 @@
 //! The pool, and the one path every statement takes through it.
 
-use crate::{PgError, PgSettings, failure, reads::SharedReads, tls};
+use crate::{PgError, PgSettings, announce::Announcer, failure, reads::SharedReads, tls};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
 use std::{
@@ -15,6 +15,7 @@ use tokio_postgres::{
     NoTls, Row,
     types::{ToSql, Type},
 };
+use trellis_domain::UserId;
 use trellis_ports::{PoolStats, RepositoryError, StoreHealth};
 
 /// Parameters of a statement, in `$n` order.
@@ -69,6 +70,7 @@ pub struct PgStore {
     query_timeout: Duration,
     slow_query: Duration,
     prepared_statements: bool,
+    announcer: Announcer,
 }
 
 /// A shard: its pool, and for a serving thread's shard its shared read
@@ -147,7 +149,10 @@ impl PgStore {
                 Ok(Shard { pool, reads })
             })
             .collect::<Result<Vec<_>, PgError>>()?;
+        // Background work's shard: announcing never waits behind requests.
+        let announcer = Announcer::start(&runtime, pools[0].pool.weak(), settings.query_timeout);
         Ok(Self {
+            announcer,
             shards: pools.into(),
             next_worker: Arc::default(),
             connect_timeout: settings.connect_timeout,
@@ -349,6 +354,12 @@ impl PgStore {
                 "slow query"
             );
         }
+    }
+
+    /// Tells every instance, soon, that a write of `owner`'s projects has
+    /// committed (see the `announce` module): called after each one.
+    pub(crate) fn committed(&self, owner: UserId) {
+        self.announcer.committed(owner.as_uuid());
     }
 
     /// A pooled connection.

@@ -168,7 +168,12 @@ impl UserRepository for PgStore {
     }
 
     async fn delete(&self, id: trellis_domain::UserId) -> Result<bool, RepositoryError> {
-        Ok(!self.rows(&DELETE, &[&id.as_uuid()]).await?.is_empty())
+        let deleted = !self.rows(&DELETE, &[&id.as_uuid()]).await?.is_empty();
+        // Its projects went with it, each with its event.
+        if deleted {
+            self.committed(id);
+        }
+        Ok(deleted)
     }
 
     async fn page(&self, request: PageRequest) -> Result<Page<User>, RepositoryError> {

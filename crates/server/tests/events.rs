@@ -259,3 +259,32 @@ async fn a_killed_listener_connection_loses_no_event() {
     create(&a, &token, "after").await;
     assert_eq!(on_b.next(SOON).await.data()["project"]["name"], "after");
 }
+
+#[actix_web::test]
+async fn a_write_made_outside_trellis_reaches_streams_at_the_next_read_of_the_log() {
+    let database = TestDatabase::create().await;
+    let (a, _b) = two_instances(&database, &[]).await;
+    let token = sign_up(&a, "ada@example.com").await;
+    let (_, me) = call(&a, "GET", "/api/me", Some(&token), None).await;
+    let owner: uuid::Uuid = me["user"]["id"].as_str().unwrap().parse().unwrap();
+    let mut on_a = streams::sse(a.addr(), &token, &[]).await.unwrap();
+    // No instance made this write, so none announces it: the hub's
+    // periodic read of the log (every 5 s) finds it.
+    let written = Instant::now();
+    database
+        .client()
+        .await
+        .execute(
+            "INSERT INTO projects (id, user_id, name) VALUES (gen_random_uuid(), $1, 'by hand')",
+            &[&owner],
+        )
+        .await
+        .unwrap();
+    let event = on_a.next(Duration::from_secs(8)).await.data();
+    eprintln!(
+        "a write outside Trellis reached the stream after {:?}",
+        written.elapsed()
+    );
+    assert_eq!(event["type"], "project.created");
+    assert_eq!(event["project"]["name"], "by hand");
+}

@@ -2,10 +2,11 @@
 //! owner's events, in order, through a bounded queue of its own.
 //!
 //! The hub remembers, per owner with open streams, the last event it
-//! delivered. A notice of a later event, or a resync after the feed
-//! reconnected, makes it read the log *after that event* (not just the
-//! event named): whatever notices were missed, every committed event of the
-//! owner is delivered once, in id order, which is commit order.
+//! delivered. A notice that the owner's events were written, a resync
+//! after the feed reconnected, and every [`RECHECK`] on its own make it
+//! read the log *after that event*: whatever notices were missed, every
+//! committed event of the owner is delivered once, in id order, which is
+//! commit order.
 
 use futures_util::{FutureExt, StreamExt};
 use std::{
@@ -30,6 +31,9 @@ pub(crate) const PAGE: usize = 500;
 const BATCH: usize = 1024;
 /// How long after a failed read of the log it is tried again.
 const RETRY: Duration = Duration::from_secs(1);
+/// How often the log is read for every stream without a notice: the
+/// longest a missed notice delays an event (see [`EventFeed`]).
+const RECHECK: Duration = Duration::from_secs(5);
 /// How often the streams that have gone are forgotten.
 const PRUNE: Duration = Duration::from_secs(30);
 
@@ -189,6 +193,7 @@ impl Hub {
         let mut watching = self.watching.subscribe();
         feed.watch(*watching.borrow_and_update());
         let mut retry = tokio::time::interval(RETRY);
+        let mut recheck = tokio::time::interval(RECHECK);
         let mut prune = tokio::time::interval(PRUNE);
         let (mut stale, mut endings_open) = (false, true);
         tokio::pin!(stop);
@@ -208,6 +213,7 @@ impl Hub {
                     stale = !self.catch_up(if resync { None } else { Some(&batch) }).await;
                 }
                 _ = retry.tick(), if stale => stale = !self.catch_up(None).await,
+                _ = recheck.tick() => stale = !self.catch_up(None).await,
                 Ok(()) = watching.changed() => feed.watch(*watching.borrow_and_update()),
                 ended = endings.recv(), if endings_open => match ended {
                     Ok(session) => self.end_sessions(|ended| ended == session).await,
@@ -223,18 +229,17 @@ impl Hub {
     }
 
     /// Reads the log after the last delivered event of the owners that
-    /// `notices` name with a later event (of every owner, without
-    /// notices), and delivers it; whether the log answered.
+    /// `notices` name (of every owner, without notices), and delivers it;
+    /// whether the log answered.
     async fn catch_up(&self, notices: Option<&[EventNotice]>) -> bool {
         let mut owners = self.owners.lock().await;
         let wanted: Option<HashSet<UserId>> = notices.map(|notices| {
             notices
                 .iter()
                 .filter_map(|notice| match notice {
-                    EventNotice::Committed { id, owner } => owners
-                        .get(owner)
-                        .filter(|known| known.last < *id)
-                        .map(|_| *owner),
+                    EventNotice::Committed { owner } => {
+                        owners.contains_key(owner).then_some(*owner)
+                    }
                     EventNotice::Resync => None,
                 })
                 .collect()
