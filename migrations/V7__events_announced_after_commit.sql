@@ -3,7 +3,8 @@
 -- A transaction that has called NOTIFY takes one database-wide lock when it commits and holds it
 -- through its WAL flush, so with the NOTIFY in the trigger (V4) every project write in the database
 -- committed one after another, whoever owned it. The instance that made a write now announces it
--- after its commit (NOTIFY trellis_event, payload the owner's id), from a transaction of its own
+-- after its commit (NOTIFY trellis_event, payload "<id> <owner>" with the highest id, which an
+-- instance of an earlier version reads as "read this owner's log"), from a transaction of its own
 -- that names every owner written meanwhile; an instance that misses a notice reads the log after
 -- each stream's last event at a fixed interval anyway.
 --

@@ -26,8 +26,8 @@ CARGO=$(command -v lcargo || echo cargo)
 "$CARGO" build --release --quiet --manifest-path "$LOADGEN_MANIFEST"
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 # A diagnostic, for this database only: SYNCHRONOUS_COMMIT=off shows what the writes can do when
-# a commit does not wait for its WAL flush (a NOTIFY-ing commit holds a database-wide lock
-# until then, so such commits are serialised behind the flushes).
+# a commit does not wait for its WAL flush (one owner's writes hold its advisory lock until then,
+# and before migration V7 every write's NOTIFY held a database-wide one).
 if [[ -n ${SYNCHRONOUS_COMMIT:-} ]]; then
   psql -q "$PG/postgres" -c "ALTER DATABASE $DB SET synchronous_commit = '$SYNCHRONOUS_COMMIT'"
 fi

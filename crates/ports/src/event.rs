@@ -59,12 +59,13 @@ pub enum EventNotice {
     Resync,
 }
 
-/// Tells every instance, as they commit, whose events were written.
+/// Tells every instance whose events were written, soon after they commit.
 ///
-/// A feed may miss a notice without reconnecting (one instance's notice of
-/// its own commit, sent after the commit, is lost if the instance stops in
-/// between): its subscriber also reads the [`EventLog`] after what it
-/// delivered at an interval of its own.
+/// A feed may miss a notice without reconnecting (a notice sent after the
+/// commit by the instance that wrote is lost if that instance stops in
+/// between or cannot send it; a write made outside Trellis has none): its
+/// subscriber also reads the [`EventLog`] after what it delivered at an
+/// interval of its own.
 pub trait EventFeed: Send + Sync + 'static {
     /// The notices from now on. The first is [`EventNotice::Resync`], and
     /// another follows every reconnection, so that nothing committed while

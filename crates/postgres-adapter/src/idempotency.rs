@@ -157,10 +157,8 @@ impl IdempotencyKeys for PgStore {
             .into_iter()
             .chain([&key as _, &token.0 as _])
             .collect();
+        let _writing = self.writing(owner);
         let rows = self.rows(&CREATE_CLAIMED, &params).await?;
-        if !rows.is_empty() {
-            self.committed(owner);
-        }
         rows.first().map(project_from).transpose()
     }
 

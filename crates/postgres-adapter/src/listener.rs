@@ -32,8 +32,8 @@ use trellis_ports::{EventFeed, EventNotice, RevocationFeed, RevocationNotice, Re
 
 /// The channel the sessions trigger (migration V2) notifies.
 pub const SESSION_ENDED: &str = "trellis_session_ended";
-/// The channel each instance notifies after its project writes commit
-/// (the `announce` module): the owner's id.
+/// The channel each instance notifies after its project writes (the
+/// `announce` module): `"<id> <owner>"`, of which only the owner counts.
 pub const EVENT_COMMITTED: &str = "trellis_event";
 
 /// Notices kept for a subscriber that falls behind, before it must resync.
@@ -195,8 +195,8 @@ impl EventFeed for PgListener {
         let notices = self.hear(EVENT_COMMITTED).filter_map(|heard| async move {
             match heard {
                 Heard::Reconnected => Some(EventNotice::Resync),
-                Heard::Notice(owner) => Some(EventNotice::Committed {
-                    owner: owner.parse().ok()?,
+                Heard::Notice(payload) => Some(EventNotice::Committed {
+                    owner: payload.rsplit(' ').next()?.parse().ok()?,
                 }),
             }
         });

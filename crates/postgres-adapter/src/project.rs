@@ -110,8 +110,8 @@ SELECT true AS found, deleted.id FROM target LEFT JOIN deleted ON true",
 impl ProjectRepository for PgStore {
     async fn create(&self, owner: UserId, project: NewProject) -> Result<Project, RepositoryError> {
         let row = NewRow::of(owner, &project);
+        let _writing = self.writing(owner);
         let rows = self.rows(&INSERT, &row.params()).await?;
-        self.committed(owner);
         inserted(&rows).and_then(project_from)
     }
 
@@ -132,6 +132,7 @@ impl ProjectRepository for PgStore {
         let (set_description, description) = column(&patch.description, |d| d.as_str());
         let (set_budget, budget) = column(&patch.budget, |b| b.cents());
         let (set_deadline, deadline): (bool, Option<Date>) = column(&patch.deadline, |d| d.date());
+        let _writing = self.writing(owner);
         let rows = self
             .rows(
                 &UPDATE,
@@ -150,7 +151,7 @@ impl ProjectRepository for PgStore {
                 ],
             )
             .await?;
-        self.announced(owner, written(&rows, project_from))
+        written(&rows, project_from)
     }
 
     async fn delete(
@@ -159,10 +160,11 @@ impl ProjectRepository for PgStore {
         id: ProjectId,
         expected: Option<&[Timestamp]>,
     ) -> Result<Written<()>, RepositoryError> {
+        let _writing = self.writing(owner);
         let rows = self
             .rows(&DELETE, &[&id.as_uuid(), &owner.as_uuid(), &expected])
             .await?;
-        self.announced(owner, written(&rows, |_| Ok(())))
+        written(&rows, |_| Ok(()))
     }
 
     async fn page(
@@ -289,20 +291,6 @@ fn written<T>(
     match id {
         Some(_) => decode(row).map(Written::Done),
         None => Ok(Written::Stale),
-    }
-}
-
-impl PgStore {
-    /// `written`, announced as a commit of `owner`'s if it was done.
-    fn announced<T>(
-        &self,
-        owner: UserId,
-        written: Result<Written<T>, RepositoryError>,
-    ) -> Result<Written<T>, RepositoryError> {
-        if let Ok(Written::Done(_)) = &written {
-            self.committed(owner);
-        }
-        written
     }
 }
 

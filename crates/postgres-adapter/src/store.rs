@@ -1,6 +1,12 @@
 //! The pool, and the one path every statement takes through it.
 
-use crate::{PgError, PgSettings, announce::Announcer, failure, reads::SharedReads, tls};
+use crate::{
+    PgError, PgSettings,
+    announce::{Announcer, Writing},
+    failure,
+    reads::SharedReads,
+    tls,
+};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, WeakPool};
 use std::{
@@ -149,7 +155,7 @@ impl PgStore {
                 Ok(Shard { pool, reads })
             })
             .collect::<Result<Vec<_>, PgError>>()?;
-        // Background work's shard: announcing never waits behind requests.
+        // The shard of background work (the hub's reads, the sweeps).
         let announcer = Announcer::start(&runtime, pools[0].pool.weak(), settings.query_timeout);
         Ok(Self {
             announcer,
@@ -356,10 +362,10 @@ impl PgStore {
         }
     }
 
-    /// Tells every instance, soon, that a write of `owner`'s projects has
-    /// committed (see the `announce` module): called after each one.
-    pub(crate) fn committed(&self, owner: UserId) {
-        self.announcer.committed(owner.as_uuid());
+    /// Tells every instance, when dropped, that a write of `owner`'s
+    /// projects has ended (see the `announce` module): held across each.
+    pub(crate) fn writing(&self, owner: UserId) -> Writing<'_> {
+        self.announcer.writing(owner.as_uuid())
     }
 
     /// A pooled connection.

@@ -168,12 +168,9 @@ impl UserRepository for PgStore {
     }
 
     async fn delete(&self, id: trellis_domain::UserId) -> Result<bool, RepositoryError> {
-        let deleted = !self.rows(&DELETE, &[&id.as_uuid()]).await?.is_empty();
-        // Its projects went with it, each with its event.
-        if deleted {
-            self.committed(id);
-        }
-        Ok(deleted)
+        // Its projects go with it, each with its event.
+        let _writing = self.writing(id);
+        Ok(!self.rows(&DELETE, &[&id.as_uuid()]).await?.is_empty())
     }
 
     async fn page(&self, request: PageRequest) -> Result<Page<User>, RepositoryError> {

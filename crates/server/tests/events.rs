@@ -133,6 +133,23 @@ async fn a_write_on_one_instance_reaches_streams_on_both_in_commit_order() {
         "only the owner's"
     );
 
+    // Announced, not found by the hub's 5 s read of the log: each write
+    // reaches the other instance's stream well within a second.
+    for n in 0..5 {
+        let written = Instant::now();
+        create(&a, &token, &format!("timed {n}")).await;
+        assert_eq!(
+            sse_b.next(SOON).await.data()["project"]["name"],
+            format!("timed {n}")
+        );
+        let took = written.elapsed();
+        assert!(
+            took < Duration::from_secs(1),
+            "write {n} reached B after {took:?}"
+        );
+        ws_a.next(SOON).await;
+    }
+
     // Fifty writes from both instances: every one arrives, in id order.
     for n in 0..50 {
         let target = if n % 2 == 0 { &a } else { &b };

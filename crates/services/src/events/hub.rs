@@ -194,6 +194,7 @@ impl Hub {
         feed.watch(*watching.borrow_and_update());
         let mut retry = tokio::time::interval(RETRY);
         let mut recheck = tokio::time::interval(RECHECK);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut prune = tokio::time::interval(PRUNE);
         let (mut stale, mut endings_open) = (false, true);
         tokio::pin!(stop);
